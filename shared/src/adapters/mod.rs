@@ -1,0 +1,1 @@
+//! Adapters: one module per backend, each implementing ports from [`crate::ports`].

@@ -1,0 +1,106 @@
+//! Accounts and the calendars found in them, with what each calendar's server can do.
+
+use super::{AccountId, CalendarId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountKind {
+    Caldav,
+    Google,
+    Microsoft,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Caldav => "caldav",
+            Self::Google => "google",
+            Self::Microsoft => "microsoft",
+        }
+    }
+}
+
+/// A connected account. Its credential is stored sealed (see `ports::SecretSealer`);
+/// this struct never holds it in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    /// The user's handle for it, unique per tenant.
+    pub name: String,
+    pub kind: AccountKind,
+    /// CalDAV: the address discovery started from.
+    pub url: Option<String>,
+    pub username: Option<String>,
+    /// The sealed password or OAuth token set.
+    pub sealed_secret: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurrenceSupport {
+    /// Not probed yet.
+    #[default]
+    Unknown,
+    /// An RRULE + EXDATE + override written to the server read back intact.
+    Intact,
+    /// The server altered or dropped recurrence data: recurring events are skipped there.
+    Mangled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// RFC 6578 sync-collection REPORT works.
+    pub sync_collection: bool,
+    /// `CS:getctag` is reported.
+    pub ctag: bool,
+    pub recurrence: RecurrenceSupport,
+}
+
+impl Capabilities {
+    /// Recurring events are synced unless the server was caught mangling them.
+    pub fn recurrence_ok(&self) -> bool {
+        self.recurrence != RecurrenceSupport::Mangled
+    }
+}
+
+/// How changes on a calendar are detected; shown in `calsync status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DetectionMethod {
+    #[default]
+    Unknown,
+    /// RFC 6578 sync-collection with a sync-token.
+    SyncCollection,
+    /// CTag gate, then a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
+    CtagEtagScan,
+    /// Google `nextSyncToken`.
+    SyncToken,
+    /// Microsoft Graph delta link.
+    Delta,
+}
+
+/// Where change detection resumes. Opaque provider strings, never interpreted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncCursor {
+    /// RFC 6578 sync-token, Google nextSyncToken or Graph deltaLink.
+    pub token: Option<String>,
+    /// CalDAV CTag (compared for equality only).
+    pub ctag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarInfo {
+    pub id: CalendarId,
+    pub account: AccountId,
+    pub name: String,
+    /// CalDAV collection URL, or the provider's calendar id.
+    pub url: String,
+    pub color: Option<String>,
+    /// The owner's calendar-user addresses (lower-case, no `mailto:`), to spot declined invitations.
+    pub owner_emails: Vec<String>,
+    pub read_only: bool,
+    pub capabilities: Capabilities,
+}

@@ -1,0 +1,146 @@
+//! What a link remembers between passes: per original event a shadow (the merged logical
+//! event plus, per calendar, what calsync last saw or wrote there), and per stored item on
+//! each member calendar what it was bound to at which ETag.
+
+use crate::domain::{CalendarId, ContentHash, Etag, Event, FieldHashes, OriginKey, RemoteId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One stored item on one calendar.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ItemRef {
+    pub calendar: CalendarId,
+    pub remote_id: RemoteId,
+}
+
+impl ItemRef {
+    pub fn new(calendar: CalendarId, remote_id: RemoteId) -> Self {
+        Self {
+            calendar,
+            remote_id,
+        }
+    }
+}
+
+/// The last synced state of one original event across the link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shadow {
+    pub origin: OriginKey,
+    /// The merged logical event in the original's form (original UID, no markers).
+    pub base: Event,
+    /// Per calendar holding this event (the origin's calendar included).
+    pub sides: BTreeMap<CalendarId, Side>,
+    /// A calendar that should hold this event does not yet (window, failure, read-only):
+    /// the shadow is re-examined on every pass until it does.
+    pub pending: bool,
+}
+
+/// What calsync last saw on, or wrote to, one calendar for one original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Side {
+    pub remote_id: RemoteId,
+    /// Content hash of what that calendar held after the last sync.
+    pub hash: ContentHash,
+    /// Per-field hashes of the same: the baseline of this side's three-way merge, so a side
+    /// that missed an update still merges against what it really had.
+    pub fields: FieldHashes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IgnoreReason {
+    /// A copy of an original outside this link, made by another link.
+    ForeignCopy,
+    /// A copy managed by another existing link.
+    OtherLinksCopy,
+    /// A copy whose original is not (or no longer) known.
+    OrphanCopy,
+    /// A second copy of an original that already has one on this calendar.
+    DuplicateCopy,
+    /// The stored data is not a usable iCalendar event.
+    Malformed,
+    /// A recurring event on a server that mangles recurrence rules.
+    RecurrenceUnsupported,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ItemStatus {
+    /// Bound to the shadow of this original.
+    Synced { origin: OriginKey },
+    /// Seen and deliberately left alone.
+    Ignored {
+        reason: IgnoreReason,
+        origin: Option<OriginKey>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemBinding {
+    /// The ETag this binding was made at; `None` forces a re-read on the next pass.
+    pub etag: Option<Etag>,
+    pub status: ItemStatus,
+}
+
+impl ItemBinding {
+    pub fn origin(&self) -> Option<&OriginKey> {
+        match &self.status {
+            ItemStatus::Synced { origin } => Some(origin),
+            ItemStatus::Ignored { origin, .. } => origin.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LinkState {
+    pub shadows: BTreeMap<OriginKey, Shadow>,
+    pub items: BTreeMap<ItemRef, ItemBinding>,
+}
+
+/// Changes to a [`LinkState`]: `Some` upserts, `None` removes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LinkStateDelta {
+    pub shadows: BTreeMap<OriginKey, Option<Shadow>>,
+    pub items: BTreeMap<ItemRef, Option<ItemBinding>>,
+}
+
+impl LinkStateDelta {
+    pub fn is_empty(&self) -> bool {
+        self.shadows.is_empty() && self.items.is_empty()
+    }
+}
+
+impl LinkState {
+    pub fn apply(&mut self, delta: &LinkStateDelta) {
+        for (key, shadow) in &delta.shadows {
+            match shadow {
+                Some(shadow) => {
+                    self.shadows.insert(key.clone(), shadow.clone());
+                }
+                None => {
+                    self.shadows.remove(key);
+                }
+            }
+        }
+        for (item, binding) in &delta.items {
+            match binding {
+                Some(binding) => {
+                    self.items.insert(item.clone(), binding.clone());
+                }
+                None => {
+                    self.items.remove(item);
+                }
+            }
+        }
+    }
+
+    /// Items bound as synced on `calendar`: the base of the deletion guard's ratios.
+    pub fn synced_count(&self, calendar: &CalendarId) -> usize {
+        self.items
+            .iter()
+            .filter(|(item, binding)| {
+                &item.calendar == calendar && matches!(binding.status, ItemStatus::Synced { .. })
+            })
+            .count()
+    }
+}

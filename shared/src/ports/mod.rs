@@ -1,0 +1,18 @@
+//! Ports: the small traits the use cases need from the outside world. Each has one
+//! contract test suite (see `contract` modules) that every adapter must pass.
+
+mod provider;
+mod sealer;
+mod store;
+
+pub use provider::{
+    CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar,
+    EventReader, EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent,
+    ProviderError, WriteOutcome,
+};
+pub use sealer::{SealContext, SealError, SecretSealer};
+pub use store::{
+    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, ItemIndex,
+    LinkCommit, LinkStatus, LinkStore, Store, StoreError, SyncCommit, SyncStateStore,
+    VersionedLinkState,
+};

@@ -1,0 +1,165 @@
+//! The store port: accounts, calendars with their sync state, links and their shadows.
+//! Every call is scoped to a tenant; nothing crosses tenants.
+
+use crate::domain::{
+    Account, AccountId, CalendarId, CalendarInfo, DetectionMethod, Etag, Link, LinkId, RemoteId,
+    SyncCursor, TenantId,
+};
+use crate::engine::{LinkState, LinkStateDelta};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness rule or an optimistic-concurrency check failed.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back (a bug or a foreign writer).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Remote id -> ETag of every item a calendar held at its last check.
+pub type ItemIndex = BTreeMap<RemoteId, Option<Etag>>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexChange {
+    Upsert(Option<Etag>),
+    Remove,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CalendarSyncState {
+    pub cursor: SyncCursor,
+    pub method: DetectionMethod,
+    pub last_checked: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub item_count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LinkStatus {
+    /// Set when the link was stopped (deletion guard); nothing syncs until it is resumed.
+    pub halted: Option<String>,
+    /// Set by `link resume --allow-deletes`: the next pass may exceed the deletion guard once.
+    pub allow_mass_delete_once: bool,
+    pub last_run: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// Events (originals) known to the link.
+    pub event_count: usize,
+    /// Bumped by every commit; commits name the version they started from.
+    pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionedLinkState {
+    pub state: LinkState,
+    pub status: LinkStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarCommit {
+    pub calendar: CalendarId,
+    pub state: CalendarSyncState,
+    pub index: BTreeMap<RemoteId, IndexChange>,
+    /// The listing was complete: items missing from `index` changes are removed too.
+    pub replace_index: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkCommit {
+    pub link: LinkId,
+    /// The status version the pass started from; a different stored version is a `Conflict`.
+    pub expected_version: u64,
+    pub delta: LinkStateDelta,
+    /// Stored with `version = expected_version + 1`.
+    pub status: LinkStatus,
+}
+
+/// What one pass produced, committed atomically: a calendar's new cursor is never stored
+/// without the shadows built from the changes it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncCommit {
+    pub calendars: Vec<CalendarCommit>,
+    pub link: Option<LinkCommit>,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Inserts or replaces; a second account with the same name is a `Conflict`.
+    async fn put_account(&self, tenant: &TenantId, account: &Account) -> Result<(), StoreError>;
+    async fn get_account(
+        &self,
+        tenant: &TenantId,
+        id: &AccountId,
+    ) -> Result<Option<Account>, StoreError>;
+    async fn list_accounts(&self, tenant: &TenantId) -> Result<Vec<Account>, StoreError>;
+    /// Removes the account and its calendars.
+    async fn delete_account(&self, tenant: &TenantId, id: &AccountId) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait CalendarStore: Send + Sync {
+    /// Inserts or replaces the calendar's description; its sync state is kept.
+    async fn put_calendar(
+        &self,
+        tenant: &TenantId,
+        calendar: &CalendarInfo,
+    ) -> Result<(), StoreError>;
+    async fn get_calendar(
+        &self,
+        tenant: &TenantId,
+        id: &CalendarId,
+    ) -> Result<Option<CalendarInfo>, StoreError>;
+    async fn list_calendars(&self, tenant: &TenantId) -> Result<Vec<CalendarInfo>, StoreError>;
+    /// Default state for a calendar never checked.
+    async fn calendar_state(
+        &self,
+        tenant: &TenantId,
+        id: &CalendarId,
+    ) -> Result<CalendarSyncState, StoreError>;
+    async fn item_index(&self, tenant: &TenantId, id: &CalendarId)
+    -> Result<ItemIndex, StoreError>;
+}
+
+#[async_trait]
+pub trait LinkStore: Send + Sync {
+    /// Inserts or replaces; a second link with the same name is a `Conflict`.
+    async fn put_link(&self, tenant: &TenantId, link: &Link) -> Result<(), StoreError>;
+    async fn get_link(&self, tenant: &TenantId, id: &LinkId) -> Result<Option<Link>, StoreError>;
+    async fn list_links(&self, tenant: &TenantId) -> Result<Vec<Link>, StoreError>;
+    /// Removes the link with its shadows and status.
+    async fn delete_link(&self, tenant: &TenantId, id: &LinkId) -> Result<(), StoreError>;
+    /// Replaces the status outside a pass (halt, resume), checking the version like a commit.
+    async fn put_link_status(
+        &self,
+        tenant: &TenantId,
+        id: &LinkId,
+        expected_version: u64,
+        status: &LinkStatus,
+    ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait SyncStateStore: Send + Sync {
+    async fn load_link_state(
+        &self,
+        tenant: &TenantId,
+        id: &LinkId,
+    ) -> Result<VersionedLinkState, StoreError>;
+    /// Applies everything in one transaction, or nothing.
+    async fn commit(&self, tenant: &TenantId, commit: &SyncCommit) -> Result<(), StoreError>;
+}
+
+/// Everything the use cases need from storage.
+pub trait Store: AccountStore + CalendarStore + LinkStore + SyncStateStore {}
+
+impl<T: AccountStore + CalendarStore + LinkStore + SyncStateStore> Store for T {}

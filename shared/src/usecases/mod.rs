@@ -1,0 +1,1 @@
+//! Application services shared by the embedded runtime and the AWS functions.

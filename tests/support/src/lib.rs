@@ -1,0 +1,1 @@
+//! Test support: access to the real CalDAV servers started by scripts/test.sh.
