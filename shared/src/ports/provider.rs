@@ -37,16 +37,13 @@ impl ProviderError {
     }
 }
 
-/// Why an item could not be read as an event. Holds no event content.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
-pub struct MalformedEvent {
-    pub reason: String,
-}
+pub use crate::domain::MalformedEvent;
 
 /// An item's data as read from the provider.
 pub type ItemBody = Result<Event, MalformedEvent>;
 
+// Changes live briefly in one Vec per check; boxing every body would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemChange {
     /// New or changed. `body` is set when the provider returned the data inline.
@@ -55,7 +52,9 @@ pub enum ItemChange {
         etag: Option<Etag>,
         body: Option<ItemBody>,
     },
-    Removed { remote_id: RemoteId },
+    Removed {
+        remote_id: RemoteId,
+    },
 }
 
 #[derive(Debug, Clone)]
