@@ -112,6 +112,12 @@ impl LinkStateDelta {
     pub fn is_empty(&self) -> bool {
         self.shadows.is_empty() && self.items.is_empty()
     }
+
+    /// Adds the changes of a later delta; where both touch the same entry, the later wins.
+    pub fn extend(&mut self, later: LinkStateDelta) {
+        self.shadows.extend(later.shadows);
+        self.items.extend(later.items);
+    }
 }
 
 impl LinkState {
