@@ -47,6 +47,9 @@ pub struct MalformedEvent {
 /// An item's data as read from the provider.
 pub type ItemBody = Result<Event, MalformedEvent>;
 
+// Most changes carry a body; boxing it would cost an allocation per item to shrink the rare
+// `Removed`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemChange {
     /// New or changed. `body` is set when the provider returned the data inline.
