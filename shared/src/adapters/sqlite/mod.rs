@@ -13,6 +13,8 @@ mod links;
 mod schema;
 mod sync_state;
 #[cfg(test)]
+mod large_link_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::ports::StoreError;
