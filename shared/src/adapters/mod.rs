@@ -1,1 +1,4 @@
 //! Adapters: one module per backend, each implementing ports from [`crate::ports`].
+
+pub mod local_key;
+pub mod sqlite;
