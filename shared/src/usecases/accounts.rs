@@ -33,10 +33,14 @@ impl AccountService {
     ) -> Result<AddedAccount, UseCaseError> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(UseCaseError::Invalid("the account name must not be empty".into()));
+            return Err(UseCaseError::Invalid(
+                "the account name must not be empty".into(),
+            ));
         }
         if self.find(name).await?.is_some() {
-            return Err(UseCaseError::Invalid(format!("an account named {name:?} already exists")));
+            return Err(UseCaseError::Invalid(format!(
+                "an account named {name:?} already exists"
+            )));
         }
         let credentials = Credentials {
             kind: AccountKind::Caldav,
@@ -133,5 +137,8 @@ impl AccountService {
 /// Derived from what identifies the account, so adding it again keeps its id.
 fn account_id(kind: AccountKind, url: &str, username: &str) -> Result<AccountId, UseCaseError> {
     let digest = Sha256::digest(format!("{}\n{url}\n{username}", kind.as_str()).as_bytes());
-    Ok(AccountId::parse(format!("a{}", &hex::encode(digest)[..12]))?)
+    Ok(AccountId::parse(format!(
+        "a{}",
+        &hex::encode(digest)[..12]
+    ))?)
 }

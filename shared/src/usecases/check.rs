@@ -57,7 +57,10 @@ impl CalendarChecker<'_> {
             // The sync token expired: list everything again; bindings keep copies linked.
             tracing::info!(calendar = %info.id, "sync state expired, listing the calendar again");
             let fresh = SyncCursor::default();
-            batch = self.retry.run(|| provider.changes(&info, &fresh, self.window)).await;
+            batch = self
+                .retry
+                .run(|| provider.changes(&info, &fresh, self.window))
+                .await;
         }
         let batch = batch?;
         let mut index = self.store.item_index(self.tenant, &info.id).await?;
@@ -79,7 +82,11 @@ impl CalendarChecker<'_> {
                         ItemChange::Removed { .. } => None,
                     })
                     .collect();
-                let gone: Vec<_> = index.keys().filter(|id| !listed.contains(*id)).cloned().collect();
+                let gone: Vec<_> = index
+                    .keys()
+                    .filter(|id| !listed.contains(*id))
+                    .cloned()
+                    .collect();
                 for remote_id in gone {
                     index.remove(&remote_id);
                     changes.insert(remote_id, IndexChange::Remove);
@@ -139,7 +146,10 @@ fn fold_change(
     item: ItemChange,
     index: &mut crate::ports::ItemIndex,
     changes: &mut BTreeMap<crate::domain::RemoteId, IndexChange>,
-    bodies: &mut BTreeMap<crate::domain::RemoteId, (Option<crate::domain::Etag>, crate::ports::ItemBody)>,
+    bodies: &mut BTreeMap<
+        crate::domain::RemoteId,
+        (Option<crate::domain::Etag>, crate::ports::ItemBody),
+    >,
 ) {
     match item {
         ItemChange::Upserted {

@@ -24,10 +24,14 @@ impl LinkService {
     pub async fn add(&self, new: NewLink) -> Result<Link, UseCaseError> {
         let name = new.name.trim().to_string();
         if name.is_empty() {
-            return Err(UseCaseError::Invalid("the link name must not be empty".into()));
+            return Err(UseCaseError::Invalid(
+                "the link name must not be empty".into(),
+            ));
         }
         if self.find(&name).await?.is_some() {
-            return Err(UseCaseError::Invalid(format!("a link named {name:?} already exists")));
+            return Err(UseCaseError::Invalid(format!(
+                "a link named {name:?} already exists"
+            )));
         }
         let known = self.store.list_calendars(&self.tenant).await?;
         for calendar in &new.calendars {
@@ -65,7 +69,11 @@ impl LinkService {
     /// Clears a halt. With `allow_deletes`, the next pass may exceed the deletion guard once.
     pub async fn resume(&self, name: &str, allow_deletes: bool) -> Result<(), UseCaseError> {
         let link = self.require(name).await?;
-        let current = self.store.load_link_state(&self.tenant, &link.id).await?.status;
+        let current = self
+            .store
+            .load_link_state(&self.tenant, &link.id)
+            .await?
+            .status;
         let mut status = current.clone();
         status.halted = None;
         status.allow_mass_delete_once = allow_deletes;

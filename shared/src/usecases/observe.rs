@@ -68,10 +68,17 @@ pub(crate) async fn observe_calendar(
             match fetched.body {
                 Some(body) => {
                     if checked.index.get(&fetched.remote_id) != Some(&fetched.etag) {
-                        index_fixes.insert(fetched.remote_id.clone(), IndexChange::Upsert(fetched.etag.clone()));
-                        checked.index.insert(fetched.remote_id.clone(), fetched.etag.clone());
+                        index_fixes.insert(
+                            fetched.remote_id.clone(),
+                            IndexChange::Upsert(fetched.etag.clone()),
+                        );
+                        checked
+                            .index
+                            .insert(fetched.remote_id.clone(), fetched.etag.clone());
                     }
-                    checked.bodies.insert(fetched.remote_id, (fetched.etag, body));
+                    checked
+                        .bodies
+                        .insert(fetched.remote_id, (fetched.etag, body));
                 }
                 None => {
                     // Deleted between the listing and the read.

@@ -38,7 +38,10 @@ impl StatusService {
         let accounts = self.store.list_accounts(&self.tenant).await?;
         let mut calendars = Vec::new();
         for calendar in self.store.list_calendars(&self.tenant).await? {
-            let sync = self.store.calendar_state(&self.tenant, &calendar.id).await?;
+            let sync = self
+                .store
+                .calendar_state(&self.tenant, &calendar.id)
+                .await?;
             let account_name = accounts
                 .iter()
                 .find(|a| a.id == calendar.account)
@@ -52,7 +55,11 @@ impl StatusService {
         }
         let mut links = Vec::new();
         for link in self.store.list_links(&self.tenant).await? {
-            let status = self.store.load_link_state(&self.tenant, &link.id).await?.status;
+            let status = self
+                .store
+                .load_link_state(&self.tenant, &link.id)
+                .await?
+                .status;
             links.push(LinkStatusView { link, status });
         }
         Ok(StatusView { links, calendars })

@@ -122,7 +122,10 @@ impl SyncService {
         let all_links = self.store.list_links(&self.tenant).await?;
         let link_ids: BTreeSet<LinkId> = all_links.iter().map(|l| l.id.clone()).collect();
         let links: Vec<Link> = match &options.links {
-            Some(only) => all_links.into_iter().filter(|l| only.contains(&l.id)).collect(),
+            Some(only) => all_links
+                .into_iter()
+                .filter(|l| only.contains(&l.id))
+                .collect(),
             None => all_links,
         };
         let calendars: BTreeMap<CalendarId, CalendarInfo> = self
@@ -144,7 +147,9 @@ impl SyncService {
         };
         for calendar in &members {
             let Some(info) = calendars.get(*calendar) else {
-                session.failed.insert((*calendar).clone(), "calendar no longer known".into());
+                session
+                    .failed
+                    .insert((*calendar).clone(), "calendar no longer known".into());
                 continue;
             };
             if let Err(error) = self.provider(&mut session, &info.account).await {
@@ -166,16 +171,23 @@ impl SyncService {
                 }
             });
         let results: Vec<(CalendarInfo, Result<Checked, CheckError>)> =
-            futures::stream::iter(checks).buffer_unordered(8).collect().await;
+            futures::stream::iter(checks)
+                .buffer_unordered(8)
+                .collect()
+                .await;
         for (info, result) in results {
             match result {
                 Ok(checked) => {
-                    session.uncommitted.insert(info.id.clone(), checked.commit.clone());
+                    session
+                        .uncommitted
+                        .insert(info.id.clone(), checked.commit.clone());
                     session.checked.insert(info.id.clone(), checked);
                 }
                 Err(error) => {
                     tracing::warn!(calendar = %info.id, %error, "calendar check failed");
-                    session.uncommitted.insert(info.id.clone(), checker.failure(&info, &error).await);
+                    session
+                        .uncommitted
+                        .insert(info.id.clone(), checker.failure(&info, &error).await);
                     session.failed.insert(info.id.clone(), error.to_string());
                 }
             }
@@ -188,9 +200,17 @@ impl SyncService {
             reports.push(report);
         }
         if !session.uncommitted.is_empty() {
-            let calendars = std::mem::take(&mut session.uncommitted).into_values().collect();
+            let calendars = std::mem::take(&mut session.uncommitted)
+                .into_values()
+                .collect();
             self.store
-                .commit(&self.tenant, &SyncCommit { calendars, link: None })
+                .commit(
+                    &self.tenant,
+                    &SyncCommit {
+                        calendars,
+                        link: None,
+                    },
+                )
                 .await?;
         }
         Ok(reports)
@@ -237,7 +257,15 @@ impl SyncService {
             report.ok = false;
             report.errors = failed;
         } else if let Err(error) = self
-            .sync_checked_link(link, link_ids, session, checker, options, progress, &mut report)
+            .sync_checked_link(
+                link,
+                link_ids,
+                session,
+                checker,
+                options,
+                progress,
+                &mut report,
+            )
             .await
         {
             report.ok = false;
@@ -245,7 +273,11 @@ impl SyncService {
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
         if report.ok {
-            tracing::info!(writes = report.writes(), ms = report.duration_ms, "link synced");
+            tracing::info!(
+                writes = report.writes(),
+                ms = report.duration_ms,
+                "link synced"
+            );
         } else {
             tracing::warn!(errors = ?report.errors, halted = ?report.halted, "link not synced");
         }
@@ -269,10 +301,12 @@ impl SyncService {
             report.halted = Some(reason.clone());
             return Ok(());
         }
-        let quiet = link
-            .calendars
-            .iter()
-            .all(|c| session.checked.get(c).is_some_and(|checked| checked.unchanged));
+        let quiet = link.calendars.iter().all(|c| {
+            session
+                .checked
+                .get(c)
+                .is_some_and(|checked| checked.unchanged)
+        });
         let clean = status.version > 0
             && status.last_success == status.last_run
             && !status.allow_mass_delete_once;
@@ -290,10 +324,16 @@ impl SyncService {
         for calendar in &link.calendars {
             let (found, fixes) = self.observe(session, &providers, &state, calendar).await?;
             observations.extend(found);
-            index_writes.entry(calendar.clone()).or_default().extend(fixes);
+            index_writes
+                .entry(calendar.clone())
+                .or_default()
+                .extend(fixes);
         }
-        let other_links: BTreeSet<LinkId> =
-            link_ids.iter().filter(|id| *id != &link.id).cloned().collect();
+        let other_links: BTreeSet<LinkId> = link_ids
+            .iter()
+            .filter(|id| *id != &link.id)
+            .cloned()
+            .collect();
         let mut total = LinkStateDelta::default();
         let mut halted = None;
         for round in 0..MAX_ROUNDS {
@@ -309,17 +349,23 @@ impl SyncService {
                 full_reconcile: options.full_reconcile && round == 0,
                 allow_mass_delete: status.allow_mass_delete_once,
             });
-            report.notices.extend(plan.notices.iter().map(ToString::to_string));
-            report.conflicts.extend(plan.conflicts.iter().map(|c| {
-                format!("{}: {} kept from {}", c.origin.uid, c.field, c.winner)
-            }));
+            report
+                .notices
+                .extend(plan.notices.iter().map(ToString::to_string));
+            report.conflicts.extend(
+                plan.conflicts
+                    .iter()
+                    .map(|c| format!("{}: {} kept from {}", c.origin.uid, c.field, c.winner)),
+            );
             if let Some(trip) = &plan.halt {
                 tracing::warn!(%trip, "deletion guard tripped");
                 halted = Some(trip.to_string());
                 break;
             }
             progress.planned(&link.name, plan.ops.len());
-            let outcomes = self.execute(&providers, &plan.ops, progress, report, &mut index_writes).await;
+            let outcomes = self
+                .execute(&providers, &plan.ops, progress, report, &mut index_writes)
+                .await;
             let settlement = engine::settle(&plan, &outcomes);
             state.apply(&settlement.delta);
             total.extend(settlement.delta);
@@ -332,7 +378,10 @@ impl SyncService {
                 self.recheck(session, &providers, checker, calendar).await?;
                 let (found, fixes) = self.observe(session, &providers, &state, calendar).await?;
                 observations.extend(found);
-                index_writes.entry(calendar.clone()).or_default().extend(fixes);
+                index_writes
+                    .entry(calendar.clone())
+                    .or_default()
+                    .extend(fixes);
             }
         }
         report.halted.clone_from(&halted);
@@ -341,11 +390,14 @@ impl SyncService {
             halted,
             allow_mass_delete_once: false,
             last_run: Some(checker.now),
-            last_success: if report.ok { Some(checker.now) } else { status.last_success },
-            last_error: report
-                .halted
-                .clone()
-                .or_else(|| (!report.ok).then(|| "some writes failed; they are retried on the next pass".into())),
+            last_success: if report.ok {
+                Some(checker.now)
+            } else {
+                status.last_success
+            },
+            last_error: report.halted.clone().or_else(|| {
+                (!report.ok).then(|| "some writes failed; they are retried on the next pass".into())
+            }),
             event_count: state.shadows.len(),
             version: status.version + 1,
         };
@@ -413,7 +465,13 @@ impl SyncService {
         providers: &BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>,
         state: &engine::LinkState,
         calendar: &CalendarId,
-    ) -> Result<(Vec<Observation>, BTreeMap<crate::domain::RemoteId, IndexChange>), UseCaseError> {
+    ) -> Result<
+        (
+            Vec<Observation>,
+            BTreeMap<crate::domain::RemoteId, IndexChange>,
+        ),
+        UseCaseError,
+    > {
         let (provider, _) = &providers[calendar];
         let checked = session
             .checked
@@ -443,10 +501,13 @@ impl SyncService {
         calendar: &CalendarId,
     ) -> Result<(), UseCaseError> {
         let (provider, info) = &providers[calendar];
-        let fresh = checker.check(provider.as_ref(), info.clone()).await.map_err(|e| match e {
-            CheckError::Provider(p) => UseCaseError::Provider(p),
-            CheckError::Store(s) => UseCaseError::Store(s),
-        })?;
+        let fresh = checker
+            .check(provider.as_ref(), info.clone())
+            .await
+            .map_err(|e| match e {
+                CheckError::Provider(p) => UseCaseError::Provider(p),
+                CheckError::Store(s) => UseCaseError::Store(s),
+            })?;
         // The re-check starts from the stored cursor, so its changes include the first check's.
         let merged_index = match session.uncommitted.remove(calendar) {
             Some(mut first) => {

@@ -74,6 +74,11 @@ impl LinkStore for SqliteStore {
         .await
     }
 
+    async fn link_status(&self, tenant: &TenantId, id: &LinkId) -> Result<LinkStatus, StoreError> {
+        let (tenant, id) = (tenant.clone(), id.clone());
+        self.call(move |conn| read_status(conn, &tenant, &id)).await
+    }
+
     async fn put_link_status(
         &self,
         tenant: &TenantId,

@@ -9,11 +9,11 @@ mod accounts;
 mod calendars;
 mod codec;
 mod error;
+#[cfg(test)]
+mod large_link_tests;
 mod links;
 mod schema;
 mod sync_state;
-#[cfg(test)]
-mod large_link_tests;
 #[cfg(test)]
 mod tests;
 

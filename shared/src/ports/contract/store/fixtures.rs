@@ -186,6 +186,8 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
         base,
         sides,
         pending,
+        // A pending shadow doubles as a tombstone here, so both flags round-trip as true.
+        deleted: pending,
     }
 }
 

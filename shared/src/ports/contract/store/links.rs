@@ -137,6 +137,18 @@ pub(crate) async fn put_link_status_checks_and_bumps_the_version(store: &dyn Sto
             ..halted_status()
         }
     );
+    assert_eq!(
+        store.link_status(&t, &id).await.unwrap(),
+        loaded,
+        "the cheap read agrees"
+    );
+    assert_eq!(
+        store
+            .link_status(&t, &link_id("never-stored"))
+            .await
+            .unwrap(),
+        LinkStatus::default()
+    );
 
     let stale = store
         .put_link_status(&t, &id, 0, &LinkStatus::default())
