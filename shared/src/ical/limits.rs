@@ -12,18 +12,25 @@ pub const MAX_VEVENTS: usize = 1_000;
 /// nesting only serves to exhaust memory or the stack.
 pub const MAX_NESTING: usize = 8;
 
-pub fn check_structure(text: &str) -> Result<(), IcalError> {
+pub fn check_size(text: &str) -> Result<(), IcalError> {
     if text.len() > MAX_BODY_BYTES {
         return Err(IcalError::TooLarge {
             size: text.len(),
             limit: MAX_BODY_BYTES,
         });
     }
+    Ok(())
+}
+
+/// Balanced BEGIN/END lines, one top-level object, bounded VEVENT count and nesting.
+/// `unfolded` has no folded lines left and may end lines with CRLF or bare LF.
+pub fn check_structure(unfolded: &str) -> Result<(), IcalError> {
     let mut open: Vec<String> = Vec::new();
     let mut objects = 0;
     let mut vevents = 0;
-    for line in logical_lines(text) {
-        if let Some(name) = strip_prefix_ignore_case(&line, "BEGIN:") {
+    for line in unfolded.split('\n') {
+        let line = line.trim_end_matches('\r');
+        if let Some(name) = strip_prefix_ignore_case(line, "BEGIN:") {
             let name = name.trim().to_ascii_uppercase();
             if open.is_empty() {
                 objects += 1;
@@ -41,7 +48,7 @@ pub fn check_structure(text: &str) -> Result<(), IcalError> {
             if open.len() > MAX_NESTING {
                 return Err(IcalError::TooDeep { limit: MAX_NESTING });
             }
-        } else if let Some(name) = strip_prefix_ignore_case(&line, "END:") {
+        } else if let Some(name) = strip_prefix_ignore_case(line, "END:") {
             let name = name.trim();
             match open.pop() {
                 Some(begun) if begun.eq_ignore_ascii_case(name) => {}
@@ -57,19 +64,6 @@ pub fn check_structure(text: &str) -> Result<(), IcalError> {
         return Err(IcalError::Syntax("no BEGIN:VCALENDAR line"));
     }
     Ok(())
-}
-
-/// Unfolded lines (RFC 5545 §3.1), accepting CRLF or bare LF and a leading UTF-8 BOM.
-fn logical_lines(text: &str) -> impl Iterator<Item = String> + '_ {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut physical = text.split('\n').peekable();
-    std::iter::from_fn(move || {
-        let mut line = physical.next()?.trim_end_matches('\r').to_string();
-        while let Some(next) = physical.next_if(|next| next.starts_with([' ', '\t'])) {
-            line.push_str(next.get(1..).unwrap_or_default().trim_end_matches('\r'));
-        }
-        Some(line)
-    })
 }
 
 fn strip_prefix_ignore_case<'a>(line: &'a str, prefix: &str) -> Option<&'a str> {

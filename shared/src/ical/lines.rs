@@ -73,6 +73,30 @@ pub fn fold(line: &str, out: &mut String) {
     }
 }
 
+/// `text` with every folded line joined back (RFC 5545 §3.1), for CRLF or bare LF endings.
+///
+/// Done before calcard tokenises: inside comma-separated values calcard collapses runs of
+/// whitespace once a fold has made it copy the value, so the result would depend on where
+/// the producer happened to fold.
+pub fn unfold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(newline) = rest.find('\n') {
+        let (line, tail) = rest.split_at(newline);
+        let after = &tail[1..];
+        if after.starts_with([' ', '\t']) {
+            out.push_str(line.strip_suffix('\r').unwrap_or(line));
+            rest = &after[1..];
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The whole object, components depth-first from the VCALENDAR root.
 pub fn write_calendar(ical: &ICalendar) -> String {
     enum Step {

@@ -2,17 +2,19 @@
 
 use super::IcalError;
 use super::canonical::canonical_block;
-use super::limits::check_structure;
+use super::limits::{check_size, check_structure};
+use super::lines::unfold;
 use super::parse_component::{Marker, ParsedVevent, parse_vevent};
 use crate::domain::{Component, Event, LinkId, OriginTag, RecurrenceKey};
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
 use std::collections::BTreeMap;
 
 pub fn parse_event(text: &str) -> Result<Event, IcalError> {
-    check_structure(text)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    check_size(text)?;
+    let text = unfold(text.strip_prefix('\u{feff}').unwrap_or(text));
+    check_structure(&text)?;
     // calcard's error carries the offending line: never pass it on.
-    let ical = ICalendar::parse(text).map_err(|_| IcalError::Syntax("no VCALENDAR found"))?;
+    let ical = ICalendar::parse(&text).map_err(|_| IcalError::Syntax("no VCALENDAR found"))?;
     let root = ical
         .components
         .first()

@@ -2,13 +2,11 @@
 
 use super::IcalError;
 use super::canonical::{canonical_block, canonical_line};
-use super::values::{
-    duration_delta, end_from_duration, event_time, event_times, participant, text, utc_stamp,
-};
+use super::values::{end_from_duration, event_time, event_times, participant, text, utc_stamp};
 use crate::domain::{Component, EventStatus, Transparency};
 use calcard::icalendar::{
-    ICalendar, ICalendarComponentType, ICalendarEntry, ICalendarProperty, ICalendarStatus,
-    ICalendarTransparency, ICalendarValue,
+    ICalendar, ICalendarComponentType, ICalendarDuration, ICalendarEntry, ICalendarProperty,
+    ICalendarStatus, ICalendarTransparency, ICalendarValue,
 };
 
 pub const ORIGIN_PROPERTY: &str = "X-CALSYNC-ORIGIN";
@@ -45,7 +43,7 @@ pub fn parse_vevent(ical: &ICalendar, component_id: u32) -> Result<ParsedVevent,
     }
     let component = &mut parsed.component;
     if component.end.is_none()
-        && let (Some(start), Some(duration)) = (&component.start, duration)
+        && let (Some(start), Some(duration)) = (&component.start, &duration)
     {
         component.end = Some(end_from_duration(start, duration).ok_or(
             IcalError::InvalidValue {
@@ -69,7 +67,7 @@ pub fn parse_vevent(ical: &ICalendar, component_id: u32) -> Result<ParsedVevent,
 fn read_entry(
     entry: &ICalendarEntry,
     parsed: &mut ParsedVevent,
-    duration: &mut Option<chrono::TimeDelta>,
+    duration: &mut Option<ICalendarDuration>,
 ) -> Result<(), IcalError> {
     let c = &mut parsed.component;
     match &entry.name {
@@ -100,17 +98,14 @@ fn read_entry(
                 c.end = Some(event_time(entry, "DTEND")?);
             }
         }
-        ICalendarProperty::Duration => {
-            let invalid = IcalError::InvalidValue {
-                property: "DURATION",
-            };
-            match entry.values.first() {
-                Some(ICalendarValue::Duration(value)) => {
-                    *duration = Some(duration_delta(value).ok_or(invalid)?);
-                }
-                _ => return Err(invalid),
+        ICalendarProperty::Duration => match entry.values.first() {
+            Some(ICalendarValue::Duration(value)) => *duration = Some(value.clone()),
+            _ => {
+                return Err(IcalError::InvalidValue {
+                    property: "DURATION",
+                });
             }
-        }
+        },
         ICalendarProperty::Summary => c.summary = c.summary.take().or_else(|| text(entry)),
         ICalendarProperty::Description => {
             c.description = c.description.take().or_else(|| text(entry));

@@ -2,7 +2,7 @@
 //! durations, participants and text.
 
 use super::IcalError;
-use crate::domain::{EventTime, Participant};
+use crate::domain::{EventTime, Participant, resolve_zone};
 use calcard::common::PartialDateTime;
 use calcard::icalendar::utils::strip_mailto_scheme;
 use calcard::icalendar::{
@@ -95,28 +95,49 @@ fn from_partial(
     })
 }
 
-/// A DURATION as wall-clock time; `None` when it does not fit.
-pub fn duration_delta(duration: &ICalendarDuration) -> Option<TimeDelta> {
-    let delta = TimeDelta::try_weeks(i64::from(duration.weeks))?
-        .checked_add(&TimeDelta::try_days(i64::from(duration.days))?)?
-        .checked_add(&TimeDelta::try_hours(i64::from(duration.hours))?)?
-        .checked_add(&TimeDelta::try_minutes(i64::from(duration.minutes))?)?
-        .checked_add(&TimeDelta::try_seconds(i64::from(duration.seconds))?)?;
-    Some(if duration.neg { -delta } else { delta })
-}
-
-/// `start` shifted by `delta` (nominal days for dates), or `None` when out of range,
-/// checked first because [`EventTime::shifted`] would panic.
-pub fn end_from_duration(start: &EventTime, delta: TimeDelta) -> Option<EventTime> {
-    let fits = match start {
-        EventTime::Date { date } => date
-            .checked_add_days(chrono::Days::new(delta.num_days().max(0).unsigned_abs()))
-            .is_some(),
-        EventTime::Floating { local }
-        | EventTime::Utc { at: local }
-        | EventTime::Zoned { local, .. } => local.checked_add_signed(delta).is_some(),
-    };
-    fits.then(|| start.shifted(delta))
+/// DTEND from DTSTART and DURATION. RFC 5545 §3.3.6: weeks and days are nominal (the same
+/// wall-clock time on a later day), hours, minutes and seconds exact, so a one-hour meeting
+/// that starts just before a DST change still lasts one hour. `None` when out of range.
+pub fn end_from_duration(start: &EventTime, duration: &ICalendarDuration) -> Option<EventTime> {
+    let sign = if duration.neg { -1 } else { 1 };
+    let days =
+        TimeDelta::try_days(sign * (i64::from(duration.weeks) * 7 + i64::from(duration.days)))?;
+    let exact = TimeDelta::try_hours(sign * i64::from(duration.hours))?
+        .checked_add(&TimeDelta::try_minutes(sign * i64::from(duration.minutes))?)?
+        .checked_add(&TimeDelta::try_seconds(sign * i64::from(duration.seconds))?)?;
+    match start {
+        // A date has no time of day: only whole days count.
+        EventTime::Date { date } => {
+            date.checked_add_days(chrono::Days::new(days.num_days().max(0).unsigned_abs()))?;
+            Some(start.shifted(days))
+        }
+        EventTime::Floating { local } | EventTime::Utc { at: local } => {
+            local.checked_add_signed(days)?.checked_add_signed(exact)?;
+            Some(start.shifted(days + exact))
+        }
+        EventTime::Zoned { local, tzid } => {
+            let nominal = local.checked_add_signed(days)?;
+            let exact_end = match resolve_zone(tzid) {
+                Some(zone) if !exact.is_zero() => {
+                    let at = EventTime::Zoned {
+                        local: nominal,
+                        tzid: tzid.clone(),
+                    }
+                    .to_utc()
+                    .ok()?;
+                    at.checked_add_signed(exact)?
+                        .with_timezone(&zone)
+                        .naive_local()
+                }
+                // Unknown (custom) zones: wall-clock time is the best available reading.
+                _ => nominal.checked_add_signed(exact)?,
+            };
+            Some(EventTime::Zoned {
+                local: exact_end,
+                tzid: tzid.clone(),
+            })
+        }
+    }
 }
 
 /// ORGANIZER / ATTENDEE. Parameters other than CN, PARTSTAT and ROLE are dropped: servers

@@ -3,6 +3,7 @@
 
 mod emit;
 mod malformed;
+mod properties;
 mod roundtrip;
 mod samples;
 mod servers;
