@@ -61,7 +61,7 @@ pub fn check_structure(unfolded: &str) -> Result<(), IcalError> {
         return Err(IcalError::Unterminated(structural_name(begun)));
     }
     if objects == 0 {
-        return Err(IcalError::Syntax("no BEGIN:VCALENDAR line"));
+        return Err(IcalError::Syntax("no BEGIN line"));
     }
     Ok(())
 }

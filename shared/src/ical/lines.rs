@@ -18,7 +18,14 @@ pub fn content_line(entry: &ICalendarEntry) -> String {
         .values
         .iter()
         .map(|value| match value {
-            ICalendarValue::Uri(uri) => Some(uri.to_unwrapped_string()),
+            // Written raw, so control characters must go: calcard unescapes `\n` inside
+            // URIs too, and a raw line break would inject a property of the sender's choice.
+            ICalendarValue::Uri(uri) => Some(
+                uri.to_unwrapped_string()
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect(),
+            ),
             _ => None,
         })
         .collect();

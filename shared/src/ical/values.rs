@@ -14,9 +14,11 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta,
 
 /// The first value of a date or date-time property (DTSTART, DTEND, RECURRENCE-ID).
 pub fn event_time(entry: &ICalendarEntry, property: &'static str) -> Result<EventTime, IcalError> {
-    let invalid = IcalError::InvalidValue { property };
-    let value = entry.values.first().ok_or(invalid)?;
-    time_of(entry, value).ok_or(IcalError::InvalidValue { property })
+    entry
+        .values
+        .first()
+        .and_then(|value| time_of(entry, value))
+        .ok_or(IcalError::InvalidValue { property })
 }
 
 /// Every value of a list property (RDATE, EXDATE); a PERIOD counts as its start.
@@ -99,6 +101,21 @@ fn from_partial(
 /// wall-clock time on a later day), hours, minutes and seconds exact, so a one-hour meeting
 /// that starts just before a DST change still lasts one hour. `None` when out of range.
 pub fn end_from_duration(start: &EventTime, duration: &ICalendarDuration) -> Option<EventTime> {
+    shifted_by_duration(start, duration).filter(writable_year)
+}
+
+/// iCalendar years have four digits (RFC 5545 §3.3.4).
+fn writable_year(time: &EventTime) -> bool {
+    let year = match time {
+        EventTime::Date { date } => date.year(),
+        EventTime::Floating { local }
+        | EventTime::Utc { at: local }
+        | EventTime::Zoned { local, .. } => local.year(),
+    };
+    (0..=9999).contains(&year)
+}
+
+fn shifted_by_duration(start: &EventTime, duration: &ICalendarDuration) -> Option<EventTime> {
     let sign = if duration.neg { -1 } else { 1 };
     let days =
         TimeDelta::try_days(sign * (i64::from(duration.weeks) * 7 + i64::from(duration.days)))?;

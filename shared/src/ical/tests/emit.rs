@@ -299,3 +299,25 @@ fn output_is_stable_once_generated_timezones_are_carried() {
         content_hash(&event)
     );
 }
+
+#[test]
+fn no_value_can_inject_a_line() {
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u\\nX-INJECTED:1\r\n\
+                DTSTART:20260101T100000Z\r\nSUMMARY:a\\nX-INJECTED:2\r\n\
+                URL:https://example.com/\\nX-INJECTED:3\r\n\
+                X-LINK;VALUE=URI:https://example.com/\\r\\nX-INJECTED:4\r\n\
+                ATTENDEE;CN=\"x\\nX-INJECTED:5\":mailto:a@b.c\\nX-INJECTED:6\r\n\
+                END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let mut event = parse_event(text).unwrap();
+    event.origin = Some(origin_tag("u\nX-INJECTED:7"));
+    let emitted = emit_event(&event, now());
+    for line in unfolded_lines(&emitted) {
+        assert!(!line.starts_with("X-INJECTED"), "{line}");
+    }
+    // The URIs survive, minus the control characters.
+    let extra = parse_event(&emitted).unwrap().master.unwrap().extra;
+    assert!(
+        extra.contains(&"URL:https://example.com/X-INJECTED:3".to_string()),
+        "{extra:?}"
+    );
+}

@@ -117,6 +117,13 @@ fn a_duration_too_large_for_the_calendar_is_rejected_not_a_panic() {
             property: "DURATION"
         }
     );
+    let past_9999 = rejected(&object("DTSTART;VALUE=DATE:99991201\r\nDURATION:P60D\r\n"));
+    assert!(matches!(
+        past_9999,
+        IcalError::InvalidValue {
+            property: "DURATION"
+        }
+    ));
 }
 
 #[test]
