@@ -3,7 +3,8 @@
 
 use super::discovery::unreadable;
 use super::href::{decoded_path_of, is_inside, same_collection};
-use super::http::{DavClient, HttpReply, HttpRequest, normalise_etag};
+use super::http::DavClient;
+use super::http_message::{HttpReply, HttpRequest, normalise_etag};
 use super::multistatus::{self, DavResponse};
 use super::request_body::{propfind, sync_collection};
 use super::xml::{CALENDARSERVER, DAV};

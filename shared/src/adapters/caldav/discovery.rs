@@ -4,7 +4,8 @@
 //! home. A calendar collection URL given directly is accepted as it is.
 
 use super::href::{collection_url, decoded_path_of, url_for_path};
-use super::http::{DavClient, HttpRequest};
+use super::http::DavClient;
+use super::http_message::HttpRequest;
 use super::multistatus::{self, DavResponse};
 use super::request_body::{PropName, propfind};
 use super::xml::{APPLE_ICAL, CALDAV, CALENDARSERVER, DAV};

@@ -1,7 +1,8 @@
 //! The HTTP client against a scripted HTTP/1.1 server on a local port: redirects, auth,
 //! limits and timeouts over real sockets.
 
-use super::http::{CaldavOptions, DavClient, HttpRequest, UrlPolicy};
+use super::http::{CaldavOptions, DavClient, UrlPolicy};
+use super::http_message::{Condition, HttpRequest};
 use crate::ports::ProviderError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -279,7 +280,7 @@ async fn put_etag_and_retry_after_headers_are_read() {
         .send(HttpRequest::put_calendar(
             base.join("a.ics").unwrap(),
             "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
-            super::http::Condition::IfNoneMatchAny,
+            Condition::IfNoneMatchAny,
         ))
         .await
         .unwrap();

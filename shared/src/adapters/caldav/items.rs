@@ -3,7 +3,8 @@
 
 use super::discovery::unreadable;
 use super::href::{decoded_path_of, encode_path, is_inside, url_of};
-use super::http::{DavClient, HttpReply, HttpRequest, normalise_etag};
+use super::http::DavClient;
+use super::http_message::{HttpReply, HttpRequest, normalise_etag};
 use super::multistatus;
 use super::request_body::calendar_multiget;
 use super::xml::{CALDAV, DAV};

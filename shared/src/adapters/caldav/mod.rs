@@ -1,7 +1,8 @@
 //! CalDAV (RFC 4791) provider adapter, tolerant of the quirks of Radicale 3, Xandikos 0.4,
 //! sabre/dav 1.8 and DAViCal 1.1 (see each module for the quirk it handles).
 //!
-//! - [`http`]: client, Basic auth, manual redirects, bounded bodies, error mapping;
+//! - [`http`] / [`http_message`]: client, Basic auth, manual redirects, bounded bodies,
+//!   requests, replies and what their statuses mean;
 //! - [`xml`] / [`multistatus`] / [`request_body`]: safe XML in and out;
 //! - [`href`]: one normal form for hrefs (decoded paths) and one encoding for URLs;
 //! - [`discovery`], [`probe`], [`changes`], [`items`], [`writes`]: the provider port.
@@ -21,6 +22,7 @@ mod changes;
 mod discovery;
 mod href;
 mod http;
+mod http_message;
 mod items;
 mod multistatus;
 mod probe;

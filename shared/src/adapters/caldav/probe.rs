@@ -3,7 +3,8 @@
 
 use super::changes::{SyncFailure, classify_failure};
 use super::discovery::{CALENDAR_PROPS, advertised_capabilities, unreadable, writable};
-use super::http::{Condition, DavClient, HttpRequest};
+use super::http::DavClient;
+use super::http_message::{Condition, HttpRequest};
 use super::multistatus;
 use super::request_body::{propfind, sync_collection};
 use super::writes::resource_url;

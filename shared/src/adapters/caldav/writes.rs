@@ -2,7 +2,8 @@
 //! and delete with `If-Match`, so a lost race is a 412 and never a duplicate or an overwrite.
 
 use super::href::{decode_path, is_inside, url_of};
-use super::http::{Condition, DavClient, HttpRequest};
+use super::http::DavClient;
+use super::http_message::{Condition, HttpRequest};
 use super::multistatus;
 use super::xml::CALDAV;
 use crate::domain::{CopyKey, Etag, RemoteId};
