@@ -94,29 +94,75 @@ async fn put(
             url.path()
         )));
     }
-    let creating = condition == Condition::IfNoneMatchAny;
     let reply = client
-        .send(HttpRequest::put_calendar(url, ics, condition))
+        .send(HttpRequest::put_calendar(url, ics, condition.clone()))
         .await?;
-    if !reply.is_success() {
-        let status = reply.status.as_u16();
-        if creating && status == 409 {
-            // Some servers answer a create racing an existing resource with 409, not 412.
-            return Err(ProviderError::PreconditionFailed);
-        }
-        if multistatus::has_condition(&reply.body, CALDAV, "no-uid-conflict") {
-            // RFC 4791 §5.3.2.1: the UID already lives in another resource of this calendar.
-            return Err(ProviderError::Permanent(format!(
-                "PUT {}: the event's UID is already used by another item of this calendar",
-                reply.url.path()
-            )));
-        }
-        return Err(reply.error());
+    if reply.is_success() {
+        return Ok(WriteOutcome {
+            remote_id: RemoteId(decode_path(reply.url.path())),
+            etag: reply.etag.map(Etag),
+        });
     }
-    Ok(WriteOutcome {
-        remote_id: RemoteId(decode_path(reply.url.path())),
-        etag: reply.etag.map(Etag),
+    let caldav_conditions: Vec<String> = multistatus::error_conditions(&reply.body)
+        .into_iter()
+        .filter(|(ns, _)| ns == CALDAV)
+        .map(|(_, name)| name)
+        .collect();
+    if caldav_conditions.iter().any(|name| name == "no-uid-conflict") {
+        // RFC 4791 §5.3.2.1 (Radicale answers 409, Xandikos 412).
+        return Err(ProviderError::Permanent(format!(
+            "PUT {}: the event's UID is already used by another item of this calendar",
+            reply.url.path()
+        )));
+    }
+    if !caldav_conditions.is_empty() {
+        // Xandikos 0.4 refuses invalid data with 412 + CALDAV:valid-calendar-data.
+        return Err(refused_data(&reply.url, reply.status.as_u16(), &caldav_conditions));
+    }
+    match reply.status.as_u16() {
+        // DAViCal 1.1 answers data it cannot read with 412 and a plain-text body, and some
+        // servers answer a create racing an existing resource with 409: whether the
+        // precondition really failed is checked against the resource itself.
+        status @ (412 | 409) => Err(check_precondition(client, &reply.url, &condition, status).await?),
+        _ => Err(reply.error()),
+    }
+}
+
+/// What a 412 (or 409) to a PUT meant: `PreconditionFailed` when the resource is not in the
+/// state the condition asked for, else the data was refused.
+async fn check_precondition(
+    client: &DavClient,
+    url: &Url,
+    condition: &Condition,
+    status: u16,
+) -> Result<ProviderError, ProviderError> {
+    let current = client.send(HttpRequest::get(url.clone())).await?;
+    let exists = current.is_success();
+    if !exists && !matches!(current.status.as_u16(), 404 | 410) {
+        return Err(current.error());
+    }
+    let failed = match condition {
+        Condition::IfNoneMatchAny => exists,
+        Condition::IfMatch(etag) => !exists || current.etag.as_deref() != Some(etag.as_str()),
+        Condition::None => false,
+    };
+    Ok(if failed {
+        ProviderError::PreconditionFailed
+    } else {
+        refused_data(url, status, &[])
     })
+}
+
+fn refused_data(url: &Url, status: u16, conditions: &[String]) -> ProviderError {
+    let detail = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", conditions.join(", "))
+    };
+    ProviderError::Permanent(format!(
+        "PUT {}: the server refused the event data ({status}{detail})",
+        url.path()
+    ))
 }
 
 #[cfg(test)]

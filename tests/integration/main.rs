@@ -1,0 +1,3 @@
+//! Integration tests against the real servers started by scripts/test.sh.
+
+mod caldav_adapter;
