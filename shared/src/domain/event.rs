@@ -33,9 +33,7 @@ pub struct RecurrenceKey(pub String);
 impl RecurrenceKey {
     pub fn of(recurrence_id: &EventTime) -> Self {
         match recurrence_id {
-            EventTime::Date { .. } | EventTime::Floating { .. } => {
-                Self(recurrence_id.canonical())
-            }
+            EventTime::Date { .. } | EventTime::Floating { .. } => Self(recurrence_id.canonical()),
             EventTime::Utc { .. } | EventTime::Zoned { .. } => match recurrence_id.to_utc() {
                 Ok(at) => Self(EventTime::utc(at).canonical()),
                 Err(_) => Self(recurrence_id.canonical()),
@@ -123,7 +121,9 @@ impl Recurrence {
 impl Event {
     /// The master if present, else the first override: the component that speaks for the event.
     pub fn primary(&self) -> Option<&Component> {
-        self.master.as_ref().or_else(|| self.overrides.values().next())
+        self.master
+            .as_ref()
+            .or_else(|| self.overrides.values().next())
     }
 
     pub fn is_recurring(&self) -> bool {

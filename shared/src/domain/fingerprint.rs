@@ -169,7 +169,10 @@ pub fn field_hashes(event: &Event) -> FieldHashes {
     let mut hashes = FieldHashes::new();
     if let Some(master) = &event.master {
         for field in Field::ALL {
-            hashes.insert(FieldKey::Master(field), short_hash(&field.canonical(master)));
+            hashes.insert(
+                FieldKey::Master(field),
+                short_hash(&field.canonical(master)),
+            );
         }
     }
     for (key, component) in &event.overrides {

@@ -103,11 +103,15 @@ fn base32_lower(bytes: &[u8]) -> String {
         bits += 8;
         while bits >= 5 {
             bits -= 5;
-            out.push(char::from(BASE32_ALPHABET[((buffer >> bits) & 31) as usize]));
+            out.push(char::from(
+                BASE32_ALPHABET[((buffer >> bits) & 31) as usize],
+            ));
         }
     }
     if bits > 0 {
-        out.push(char::from(BASE32_ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+        out.push(char::from(
+            BASE32_ALPHABET[((buffer << (5 - bits)) & 31) as usize],
+        ));
     }
     out
 }
@@ -249,15 +253,25 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, tag.copy_key(&CalendarId::parse("cb").unwrap()));
         assert_eq!(a.as_str().len(), 32);
-        assert!(a.as_str().bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'v')));
+        assert!(
+            a.as_str()
+                .bytes()
+                .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'v'))
+        );
     }
 
     #[test]
     fn calendar_id_is_stable_and_short() {
         let a = CalendarId::derive("caldav", "https://example.org/cal/alice/work/");
-        assert_eq!(a, CalendarId::derive("caldav", "https://example.org/cal/alice/work/"));
+        assert_eq!(
+            a,
+            CalendarId::derive("caldav", "https://example.org/cal/alice/work/")
+        );
         assert_eq!(a.as_str().len(), 11);
-        assert_ne!(a, CalendarId::derive("caldav", "https://example.org/cal/alice/home/"));
+        assert_ne!(
+            a,
+            CalendarId::derive("caldav", "https://example.org/cal/alice/home/")
+        );
     }
 
     #[test]

@@ -285,7 +285,9 @@ impl Link {
 
     /// Calendars that receive copies of originals found on `from`.
     pub fn targets_of<'a>(&'a self, from: &'a CalendarId) -> impl Iterator<Item = &'a CalendarId> {
-        self.calendars.iter().filter(move |to| self.copies(from, to))
+        self.calendars
+            .iter()
+            .filter(move |to| self.copies(from, to))
     }
 
     pub fn privacy_for(&self, target: &CalendarId) -> Privacy {
@@ -345,7 +347,10 @@ mod tests {
         };
         let star = link(plain, &["h", "s1", "s2"], LinkRules::default()).unwrap();
         assert_eq!(star.targets_of(&cal("h")).count(), 2);
-        assert_eq!(star.targets_of(&cal("s1")).collect::<Vec<_>>(), vec![&cal("h")]);
+        assert_eq!(
+            star.targets_of(&cal("s1")).collect::<Vec<_>>(),
+            vec![&cal("h")]
+        );
         let relayed = Topology::Star {
             hub: cal("h"),
             relay_spokes: true,

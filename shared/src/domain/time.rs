@@ -26,9 +26,7 @@ pub enum EventTime {
 
 impl EventTime {
     pub fn utc(at: DateTime<Utc>) -> Self {
-        Self::Utc {
-            at: at.naive_utc(),
-        }
+        Self::Utc { at: at.naive_utc() }
     }
 
     pub fn is_all_day(&self) -> bool {
@@ -49,7 +47,8 @@ impl EventTime {
             Self::Date { date } => Ok(Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))),
             Self::Floating { local } | Self::Utc { at: local } => Ok(Utc.from_utc_datetime(local)),
             Self::Zoned { local, tzid } => {
-                let zone = resolve_zone(tzid).ok_or_else(|| TimeError::UnknownZone(tzid.clone()))?;
+                let zone =
+                    resolve_zone(tzid).ok_or_else(|| TimeError::UnknownZone(tzid.clone()))?;
                 Ok(localise(&zone, local))
             }
         }
@@ -141,7 +140,10 @@ mod tests {
             local: local("20260105T090000"),
             tzid: "W. Europe Standard Time".into(),
         };
-        assert_eq!(iana.to_utc().unwrap().to_rfc3339(), "2026-01-05T08:00:00+00:00");
+        assert_eq!(
+            iana.to_utc().unwrap().to_rfc3339(),
+            "2026-01-05T08:00:00+00:00"
+        );
         assert_eq!(windows.to_utc().unwrap(), iana.to_utc().unwrap());
     }
 
@@ -152,7 +154,10 @@ mod tests {
             tzid: "My Own Zone".into(),
         };
         assert!(custom.to_utc().is_err());
-        assert_eq!(custom.to_utc_lenient().to_rfc3339(), "2026-01-05T09:00:00+00:00");
+        assert_eq!(
+            custom.to_utc_lenient().to_rfc3339(),
+            "2026-01-05T09:00:00+00:00"
+        );
     }
 
     #[test]
@@ -162,6 +167,9 @@ mod tests {
             local: local("20260329T023000"),
             tzid: "Europe/Berlin".into(),
         };
-        assert_eq!(gap.to_utc().unwrap().to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        assert_eq!(
+            gap.to_utc().unwrap().to_rfc3339(),
+            "2026-03-29T01:30:00+00:00"
+        );
     }
 }

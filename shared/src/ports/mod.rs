@@ -6,9 +6,9 @@ mod sealer;
 mod store;
 
 pub use provider::{
-    CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar,
-    EventReader, EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent,
-    ProviderError, WriteOutcome,
+    CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
+    EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent, ProviderError,
+    WriteOutcome,
 };
 pub use sealer::{SealContext, SealError, SecretSealer};
 pub use store::{

@@ -47,6 +47,8 @@ pub struct MalformedEvent {
 /// An item's data as read from the provider.
 pub type ItemBody = Result<Event, MalformedEvent>;
 
+// Changes live briefly in one Vec per check; boxing every body would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemChange {
     /// New or changed. `body` is set when the provider returned the data inline.
@@ -55,7 +57,9 @@ pub enum ItemChange {
         etag: Option<Etag>,
         body: Option<ItemBody>,
     },
-    Removed { remote_id: RemoteId },
+    Removed {
+        remote_id: RemoteId,
+    },
 }
 
 #[derive(Debug, Clone)]

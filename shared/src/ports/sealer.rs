@@ -14,7 +14,11 @@ pub struct SealContext {
 
 impl SealContext {
     pub fn associated_data(&self) -> Vec<u8> {
-        format!("calsync-secret\ntenant={}\naccount={}", self.tenant, self.account).into_bytes()
+        format!(
+            "calsync-secret\ntenant={}\naccount={}",
+            self.tenant, self.account
+        )
+        .into_bytes()
     }
 }
 
