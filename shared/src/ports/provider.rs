@@ -47,7 +47,7 @@ pub struct MalformedEvent {
 /// An item's data as read from the provider.
 pub type ItemBody = Result<Event, MalformedEvent>;
 
-// Most changes are `Upserted`; boxing the body would add an allocation per item for nothing.
+// Changes live briefly in one Vec per check; boxing every body would cost more than it saves.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ItemChange {

@@ -1,74 +1,37 @@
-//! Test support: access to the real CalDAV servers started by scripts/test.sh.
+//! Test support: access to the real CalDAV servers started by `scripts/test.sh`.
 //!
-//! Each server is described by three environment variables, e.g. `CALSYNC_TEST_RADICALE_URL`,
-//! `CALSYNC_TEST_RADICALE_USER` and `CALSYNC_TEST_RADICALE_PASS`. Tests ask for a server with
-//! [`CaldavServer::get`] and skip (saying so) when it is not configured.
+//! - [`CaldavServer`]: one of the four servers (Radicale, Xandikos, DAViCal, sabre/dav 1.8),
+//!   read from the `CALSYNC_TEST_*` variables, and a fresh calendar on it.
+//! - [`TestCalendar`]: raw-HTTP access to one calendar collection, to arrange what a server
+//!   holds and to observe what calsync wrote. It never uses calsync's CalDAV code.
+//! - [`PyClient`]: an independent real client (python-caldav) that edits behind calsync's back.
+//! - [`ics_event`]: a minimal VEVENT fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-/// The CalDAV servers the tests run against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ServerKind {
-    Radicale,
-    Xandikos,
-    Davical,
-    Sabre,
-}
+mod calendar;
+mod fixtures;
+mod multistatus;
+mod pyclient;
+mod servers;
 
-impl ServerKind {
-    pub const ALL: [ServerKind; 4] = [
-        ServerKind::Radicale,
-        ServerKind::Xandikos,
-        ServerKind::Davical,
-        ServerKind::Sabre,
-    ];
+pub use calendar::TestCalendar;
+pub use fixtures::{escape_text, ics_event};
+pub use pyclient::{PyClient, PyEdit, PyEvent, PyListed, PyWritten};
+pub use servers::{CaldavServer, ServerKind};
 
-    pub fn name(self) -> &'static str {
-        match self {
-            ServerKind::Radicale => "radicale",
-            ServerKind::Xandikos => "xandikos",
-            ServerKind::Davical => "davical",
-            ServerKind::Sabre => "sabre",
-        }
-    }
+use std::sync::OnceLock;
+use std::time::Duration;
 
-    fn env_prefix(self) -> &'static str {
-        match self {
-            ServerKind::Radicale => "CALSYNC_TEST_RADICALE",
-            ServerKind::Xandikos => "CALSYNC_TEST_XANDIKOS",
-            ServerKind::Davical => "CALSYNC_TEST_DAVICAL",
-            ServerKind::Sabre => "CALSYNC_TEST_SABRE",
-        }
-    }
-}
-
-/// A running server: its root URL and the test user's credentials.
-#[derive(Debug, Clone)]
-pub struct CaldavServer {
-    pub kind: ServerKind,
-    /// Where discovery starts, e.g. `http://127.0.0.1:5232/`.
-    pub url: String,
-    pub username: String,
-    pub password: String,
-}
-
-impl CaldavServer {
-    /// The server if its environment variables are set; otherwise `None` and a note on stderr.
-    pub fn get(kind: ServerKind) -> Option<CaldavServer> {
-        let var = |suffix: &str| std::env::var(format!("{}_{suffix}", kind.env_prefix())).ok();
-        match (var("URL"), var("USER"), var("PASS")) {
-            (Some(url), Some(username), Some(password)) => Some(CaldavServer {
-                kind,
-                url,
-                username,
-                password,
-            }),
-            _ => {
-                eprintln!(
-                    "skipped: {} not configured ({}_URL/_USER/_PASS unset; see scripts/test.sh)",
-                    kind.name(),
-                    kind.env_prefix()
-                );
-                None
-            }
-        }
-    }
+/// One HTTP client for the whole test process. Idle connections are not pooled, because each
+/// `#[tokio::test]` has its own runtime and a pooled connection would belong to a runtime
+/// that may already be gone.
+pub(crate) fn http() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("build the testkit's HTTP client")
+    })
 }
