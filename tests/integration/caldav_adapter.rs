@@ -50,6 +50,7 @@ on_every_server!(
     updating_with_a_stale_etag_is_a_precondition_failure,
     deleting_honours_the_etag_and_reports_missing_items,
     refused_data_is_a_permanent_error_not_a_lost_race,
+    a_uid_already_used_by_another_item_is_not_a_lost_race,
     multiget_reports_missing_items_as_gone,
     events_round_trip_through_the_codec,
 );
@@ -444,6 +445,28 @@ async fn refused_data_is_a_permanent_error_not_a_lost_race(kind: ServerKind) {
     );
     let (_, stored_etag) = calendar.raw.get(&format!("{key}.ics")).await.unwrap();
     assert_eq!(Some(stored_etag), created.etag.map(|e| e.0));
+}
+
+async fn a_uid_already_used_by_another_item_is_not_a_lost_race(kind: ServerKind) {
+    let calendar = AdapterCalendar::new(kind, "uid already used").await;
+    let key = copy_key(&calendar);
+    calendar
+        .raw
+        .put("moved.ics", &ics(&key.copy_uid(), "moved"))
+        .await;
+    let created = calendar
+        .account
+        .create_ics(&calendar.info, &key, ics(&key.copy_uid(), "copy"))
+        .await;
+    match kind {
+        // RFC 4791 §5.3.2.1 no-uid-conflict: Radicale with 409, Xandikos with 412.
+        ServerKind::Radicale | ServerKind::Xandikos => assert!(
+            matches!(&created, Err(ProviderError::Permanent(m)) if m.contains("UID")),
+            "{created:?}"
+        ),
+        // sabre/dav 1.8 and DAViCal store a second resource with the same UID.
+        ServerKind::Sabre | ServerKind::Davical => assert!(created.is_ok(), "{created:?}"),
+    }
 }
 
 async fn multiget_reports_missing_items_as_gone(kind: ServerKind) {

@@ -108,7 +108,10 @@ async fn put(
         .filter(|(ns, _)| ns == CALDAV)
         .map(|(_, name)| name)
         .collect();
-    if caldav_conditions.iter().any(|name| name == "no-uid-conflict") {
+    if caldav_conditions
+        .iter()
+        .any(|name| name == "no-uid-conflict")
+    {
         // RFC 4791 §5.3.2.1 (Radicale answers 409, Xandikos 412).
         return Err(ProviderError::Permanent(format!(
             "PUT {}: the event's UID is already used by another item of this calendar",
@@ -117,13 +120,19 @@ async fn put(
     }
     if !caldav_conditions.is_empty() {
         // Xandikos 0.4 refuses invalid data with 412 + CALDAV:valid-calendar-data.
-        return Err(refused_data(&reply.url, reply.status.as_u16(), &caldav_conditions));
+        return Err(refused_data(
+            &reply.url,
+            reply.status.as_u16(),
+            &caldav_conditions,
+        ));
     }
     match reply.status.as_u16() {
         // DAViCal 1.1 answers data it cannot read with 412 and a plain-text body, and some
         // servers answer a create racing an existing resource with 409: whether the
         // precondition really failed is checked against the resource itself.
-        status @ (412 | 409) => Err(check_precondition(client, &reply.url, &condition, status).await?),
+        status @ (412 | 409) => {
+            Err(check_precondition(client, &reply.url, &condition, status).await?)
+        }
         _ => Err(reply.error()),
     }
 }

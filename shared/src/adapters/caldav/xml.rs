@@ -32,10 +32,10 @@ pub(super) enum XmlError {
     Doctype,
     #[error("undefined XML entity &{0};")]
     UndefinedEntity(String),
-    #[error("XML nested deeper than {MAX_DEPTH} levels")]
-    TooDeep,
-    #[error("XML with more than {MAX_ELEMENTS} elements")]
-    TooManyElements,
+    #[error("XML nested deeper than {0} levels")]
+    TooDeep(usize),
+    #[error("XML with more than {0} elements")]
+    TooManyElements(usize),
     #[error("the response holds no XML element")]
     Empty,
 }
@@ -92,6 +92,10 @@ impl Element {
 
 /// Parses a whole document and returns its root element.
 pub(super) fn parse(body: &[u8]) -> Result<Element, XmlError> {
+    parse_bounded(body, MAX_DEPTH, MAX_ELEMENTS)
+}
+
+fn parse_bounded(body: &[u8], max_depth: usize, max_elements: usize) -> Result<Element, XmlError> {
     let text = std::str::from_utf8(body).map_err(|_| XmlError::NotUtf8)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = NsReader::from_str(text);
@@ -110,14 +114,14 @@ pub(super) fn parse(body: &[u8]) -> Result<Element, XmlError> {
                 )));
             }
             Event::Start(start) => {
-                let element = open_element(namespace, &start, &mut elements)?;
-                if stack.len() >= MAX_DEPTH {
-                    return Err(XmlError::TooDeep);
+                let element = open_element(namespace, &start, &mut elements, max_elements)?;
+                if stack.len() >= max_depth {
+                    return Err(XmlError::TooDeep(max_depth));
                 }
                 stack.push(element);
             }
             Event::Empty(start) => {
-                let element = open_element(namespace, &start, &mut elements)?;
+                let element = open_element(namespace, &start, &mut elements, max_elements)?;
                 attach(&mut stack, &mut root, element);
             }
             Event::End(_) => {
@@ -167,10 +171,11 @@ fn open_element(
     namespace: ResolveResult<'_>,
     start: &BytesStart<'_>,
     elements: &mut usize,
+    max_elements: usize,
 ) -> Result<Element, XmlError> {
     *elements += 1;
-    if *elements > MAX_ELEMENTS {
-        return Err(XmlError::TooManyElements);
+    if *elements > max_elements {
+        return Err(XmlError::TooManyElements(max_elements));
     }
     let namespace = match namespace {
         ResolveResult::Bound(ns) => ns.0.to_string(),
@@ -283,8 +288,18 @@ mod tests {
         let depth = 100_000;
         let doc = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
         let started = Instant::now();
-        assert_eq!(parse(doc.as_bytes()), Err(XmlError::TooDeep));
+        assert_eq!(parse(doc.as_bytes()), Err(XmlError::TooDeep(MAX_DEPTH)));
         assert!(started.elapsed() < Duration::from_millis(500));
+    }
+
+    #[test]
+    fn too_many_elements_are_refused() {
+        let doc = format!("<a>{}</a>", "<b/>".repeat(10));
+        assert!(parse_bounded(doc.as_bytes(), 8, 11).is_ok());
+        assert_eq!(
+            parse_bounded(doc.as_bytes(), 8, 10),
+            Err(XmlError::TooManyElements(10))
+        );
     }
 
     #[test]
