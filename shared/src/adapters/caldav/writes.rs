@@ -54,12 +54,22 @@ pub(super) async fn delete(
     etag: Option<&Etag>,
 ) -> Result<(), ProviderError> {
     let url = member_url(calendar, id)?;
+    let reply = client
+        .send(HttpRequest::delete(url.clone(), if_match(etag)))
+        .await?;
     // 200 (Radicale) and 204 (the others) both mean deleted.
-    client
-        .send(HttpRequest::delete(url, if_match(etag)))
-        .await?
-        .success()
-        .map(|_| ())
+    if reply.is_success() {
+        return Ok(());
+    }
+    if reply.status.as_u16() == 412 {
+        // sabre/dav 1.8 answers If-Match on a missing resource with 412 rather than 404:
+        // tell "already gone" from "changed meanwhile".
+        let current = client.send(HttpRequest::get(url)).await?;
+        if matches!(current.status.as_u16(), 404 | 410) {
+            return Err(ProviderError::NotFound);
+        }
+    }
+    Err(reply.error())
 }
 
 fn if_match(etag: Option<&Etag>) -> Condition {
