@@ -25,6 +25,13 @@ pub struct Event {
     pub timezones: Vec<String>,
 }
 
+/// Why a stored item could not be read as an event. Holds no event content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct MalformedEvent {
+    pub reason: String,
+}
+
 /// The canonical instant of a RECURRENCE-ID (see [`EventTime::canonical`] on its UTC form).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

@@ -12,7 +12,8 @@ pub use calendar::{
     SyncCursor,
 };
 pub use event::{
-    Component, Event, EventStatus, Participant, Recurrence, RecurrenceKey, Transparency,
+    Component, Event, EventStatus, MalformedEvent, Participant, Recurrence, RecurrenceKey,
+    Transparency,
 };
 pub use fingerprint::{Field, FieldHashes, FieldKey, content_hash, field_hashes};
 pub use ids::{

@@ -30,9 +30,13 @@ pub struct Shadow {
     pub base: Event,
     /// Per calendar holding this event (the origin's calendar included).
     pub sides: BTreeMap<CalendarId, Side>,
-    /// A calendar that should hold this event does not yet (window, failure, read-only):
-    /// the shadow is re-examined on every pass until it does.
+    /// A calendar that should hold this event does not yet (window, failure): the shadow is
+    /// re-examined on every pass until it does.
     pub pending: bool,
+    /// The event was deleted; the remaining sides are being deleted (a failed delete is retried
+    /// on the next pass). An edit on a two-way side before that revives it.
+    #[serde(default)]
+    pub deleted: bool,
 }
 
 /// What calsync last saw on, or wrote to, one calendar for one original.
@@ -107,6 +111,12 @@ pub struct LinkStateDelta {
 impl LinkStateDelta {
     pub fn is_empty(&self) -> bool {
         self.shadows.is_empty() && self.items.is_empty()
+    }
+
+    /// Adds the changes of a later delta; where both touch the same entry, the later wins.
+    pub fn extend(&mut self, later: LinkStateDelta) {
+        self.shadows.extend(later.shadows);
+        self.items.extend(later.items);
     }
 }
 

@@ -1,6 +1,8 @@
 //! Ports: the small traits the use cases need from the outside world. Each has one
 //! contract test suite (see `contract` modules) that every adapter must pass.
 
+#[cfg(test)]
+pub(crate) mod contract;
 mod provider;
 mod sealer;
 mod store;

@@ -37,12 +37,7 @@ impl ProviderError {
     }
 }
 
-/// Why an item could not be read as an event. Holds no event content.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason}")]
-pub struct MalformedEvent {
-    pub reason: String,
-}
+pub use crate::domain::MalformedEvent;
 
 /// An item's data as read from the provider.
 pub type ItemBody = Result<Event, MalformedEvent>;

@@ -138,6 +138,8 @@ pub trait LinkStore: Send + Sync {
     async fn list_links(&self, tenant: &TenantId) -> Result<Vec<Link>, StoreError>;
     /// Removes the link with its shadows and status.
     async fn delete_link(&self, tenant: &TenantId, id: &LinkId) -> Result<(), StoreError>;
+    /// The link's status alone, without its state (cheap: read on every pass).
+    async fn link_status(&self, tenant: &TenantId, id: &LinkId) -> Result<LinkStatus, StoreError>;
     /// Replaces the status outside a pass (halt, resume), checking the version like a commit.
     async fn put_link_status(
         &self,

@@ -1,1 +1,20 @@
-//! Application services shared by the embedded runtime and the AWS functions.
+//! Application services shared by the embedded runtime and the AWS functions: they wire the
+//! engine to the ports and hold no backend-specific code.
+
+mod accounts;
+mod check;
+mod connector;
+mod error;
+mod links;
+mod observe;
+mod retry;
+mod status;
+mod sync;
+
+pub use accounts::{AccountService, AddedAccount};
+pub use connector::{Connector, Credentials};
+pub use error::UseCaseError;
+pub use links::{LinkService, NewLink};
+pub use retry::RetryPolicy;
+pub use status::{CalendarStatus, LinkStatusView, StatusService, StatusView};
+pub use sync::{CalendarOps, LinkReport, NoProgress, PassOptions, Progress, SyncService};

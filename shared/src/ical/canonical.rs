@@ -1,0 +1,94 @@
+//! Canonical text for what calsync carries without modelling it: unmodelled properties,
+//! VALARM and VTIMEZONE blocks. Canonical means that what servers change when they
+//! re-serialise (Radicale, Xandikos: property and parameter order, folding, name case)
+//! does not change the text, so it does not look like an edit.
+
+use super::lines::content_line;
+use calcard::icalendar::{
+    ICalendar, ICalendarEntry, ICalendarParameterName, ICalendarParameterValue, ICalendarProperty,
+    ICalendarValueType,
+};
+
+/// One unfolded content line: upper-case names, parameters sorted by name (values of one
+/// parameter keep their order), a VALUE parameter naming the default type dropped, values
+/// as calcard writes them.
+pub fn canonical_line(entry: &ICalendarEntry) -> String {
+    let mut entry = entry.clone();
+    if let ICalendarProperty::Other(name) = &mut entry.name {
+        name.make_ascii_uppercase();
+    }
+    let default_type = default_value_type(&entry.name);
+    entry.params.retain(|param| match &param.value {
+        ICalendarParameterValue::Value(value_type) => Some(value_type) != default_type.as_ref(),
+        _ => true,
+    });
+    for param in &mut entry.params {
+        if let ICalendarParameterName::Other(name) = &mut param.name {
+            name.make_ascii_uppercase();
+        }
+    }
+    entry
+        .params
+        .sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+    content_line(&entry)
+}
+
+/// A component as text: BEGIN line, its properties as sorted canonical lines, its
+/// sub-components as sorted canonical blocks, END line; CRLF-joined, no trailing CRLF.
+pub fn canonical_block(ical: &ICalendar, component_id: u32) -> String {
+    let Some(component) = ical.component_by_id(component_id) else {
+        return String::new();
+    };
+    let name = component.component_type.as_str().to_ascii_uppercase();
+    let mut lines: Vec<String> = component.entries.iter().map(canonical_line).collect();
+    lines.sort();
+    // Recursion is bounded by the nesting limit checked before parsing.
+    let mut children: Vec<String> = component
+        .component_ids
+        .iter()
+        .map(|child| canonical_block(ical, *child))
+        .filter(|child| !child.is_empty())
+        .collect();
+    children.sort();
+    let mut block = Vec::with_capacity(lines.len() + children.len() + 2);
+    block.push(format!("BEGIN:{name}"));
+    block.extend(lines);
+    block.extend(children);
+    block.push(format!("END:{name}"));
+    block.join("\r\n")
+}
+
+/// The type a property has without a VALUE parameter (RFC 5545 §3.7-3.8, RFC 7986), for
+/// the properties whose redundant `VALUE=` clients write and servers drop, or the reverse
+/// (Apple's `URL;VALUE=URI`, Thunderbird's `TRIGGER;VALUE=DURATION`).
+fn default_value_type(property: &ICalendarProperty) -> Option<ICalendarValueType> {
+    use ICalendarProperty as P;
+    Some(match property {
+        P::Url | P::Attach | P::Tzurl | P::Image | P::Conference | P::Source => {
+            ICalendarValueType::Uri
+        }
+        P::Trigger | P::Duration => ICalendarValueType::Duration,
+        P::Dtstart
+        | P::Dtend
+        | P::Due
+        | P::RecurrenceId
+        | P::Exdate
+        | P::Rdate
+        | P::Completed
+        | P::Created
+        | P::Dtstamp
+        | P::LastModified => ICalendarValueType::DateTime,
+        P::Organizer | P::Attendee => ICalendarValueType::CalAddress,
+        P::Other(_)
+        | P::Categories
+        | P::Comment
+        | P::Contact
+        | P::Description
+        | P::Location
+        | P::Summary
+        | P::Resources
+        | P::RelatedTo
+        | P::Tzname => ICalendarValueType::Text,
+        _ => return None,
+    })
+}

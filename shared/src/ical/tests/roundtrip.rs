@@ -1,0 +1,38 @@
+//! parse_event(emit_event(e)) gives e back, for arbitrary events.
+
+use super::now;
+use super::strategies::event;
+use crate::domain::{Event, content_hash, resolve_zone};
+use crate::ical::{emit_event, parse_event};
+use proptest::prelude::*;
+
+/// What parsing the output must give: the event with DTSTAMP set to the time of writing.
+/// VTIMEZONE blocks are compared separately (emit adds generated ones).
+fn as_written(event: &Event) -> Event {
+    let mut expected = event.clone();
+    for component in expected.components_mut() {
+        component.dtstamp = Some(now());
+    }
+    expected.timezones.clear();
+    expected
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn emit_then_parse_gives_the_same_event(event in event()) {
+        let text = emit_event(&event, now());
+        let mut parsed = parse_event(&text).unwrap();
+        prop_assert_eq!(content_hash(&parsed), content_hash(&event));
+
+        for tzid in event.components().flat_map(|c| c.start.iter().chain(&c.end)).filter_map(|t| t.tzid()) {
+            if resolve_zone(tzid).is_some() {
+                let line = format!("TZID:{tzid}");
+                prop_assert!(parsed.timezones.iter().any(|block| block.contains(&line)), "{}", tzid);
+            }
+        }
+        parsed.timezones.clear();
+        prop_assert_eq!(parsed, as_written(&event));
+    }
+}

@@ -1,0 +1,144 @@
+//! Connecting accounts: discovery, sealing the credential, storing what was found.
+
+use super::{Connector, Credentials, UseCaseError};
+use crate::domain::{Account, AccountId, AccountKind, CalendarId, CalendarInfo, TenantId};
+use crate::ports::{SealContext, SecretSealer, Store};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+#[derive(Debug, Clone)]
+pub struct AddedAccount {
+    pub account: Account,
+    pub calendars: Vec<CalendarInfo>,
+}
+
+#[derive(Clone)]
+pub struct AccountService {
+    pub tenant: TenantId,
+    pub store: Arc<dyn Store>,
+    pub sealer: Arc<dyn SecretSealer>,
+    pub connector: Arc<dyn Connector>,
+}
+
+impl AccountService {
+    /// Discovers the calendars behind `url`, then stores the account with its password sealed.
+    pub async fn add_caldav(
+        &self,
+        name: &str,
+        url: &str,
+        username: &str,
+        password: Zeroizing<String>,
+    ) -> Result<AddedAccount, UseCaseError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(UseCaseError::Invalid(
+                "the account name must not be empty".into(),
+            ));
+        }
+        if self.find(name).await?.is_some() {
+            return Err(UseCaseError::Invalid(format!(
+                "an account named {name:?} already exists"
+            )));
+        }
+        let credentials = Credentials {
+            kind: AccountKind::Caldav,
+            url: Some(url.to_string()),
+            username: Some(username.to_string()),
+            secret: Zeroizing::new(password.as_bytes().to_vec()),
+        };
+        let provider = self.connector.connect(&credentials).await?;
+        let discovered = provider.calendars().await?;
+        if discovered.is_empty() {
+            return Err(UseCaseError::Invalid(format!(
+                "no event calendars found at {url} for {username}"
+            )));
+        }
+        let id = account_id(AccountKind::Caldav, url, username)?;
+        let context = SealContext {
+            tenant: self.tenant.clone(),
+            account: id.clone(),
+        };
+        let sealed_secret = self.sealer.seal(&context, &credentials.secret).await?;
+        let account = Account {
+            id: id.clone(),
+            name: name.to_string(),
+            kind: AccountKind::Caldav,
+            url: Some(url.to_string()),
+            username: Some(username.to_string()),
+            sealed_secret,
+            created_at: Utc::now(),
+        };
+        self.store.put_account(&self.tenant, &account).await?;
+        let mut calendars = Vec::new();
+        for found in discovered {
+            let calendar = CalendarInfo {
+                id: CalendarId::derive(AccountKind::Caldav.as_str(), &found.url),
+                account: id.clone(),
+                name: found.name,
+                url: found.url,
+                color: found.color,
+                owner_emails: found.owner_emails,
+                read_only: found.read_only,
+                capabilities: found.capabilities,
+            };
+            self.store.put_calendar(&self.tenant, &calendar).await?;
+            calendars.push(calendar);
+        }
+        Ok(AddedAccount { account, calendars })
+    }
+
+    pub async fn list(&self) -> Result<Vec<Account>, UseCaseError> {
+        Ok(self.store.list_accounts(&self.tenant).await?)
+    }
+
+    pub async fn find(&self, name: &str) -> Result<Option<Account>, UseCaseError> {
+        Ok(self.list().await?.into_iter().find(|a| a.name == name))
+    }
+
+    pub async fn remove(&self, name: &str) -> Result<(), UseCaseError> {
+        let account = self
+            .find(name)
+            .await?
+            .ok_or_else(|| UseCaseError::NotFound(format!("account {name:?}")))?;
+        let calendars = self.store.list_calendars(&self.tenant).await?;
+        let links = self.store.list_links(&self.tenant).await?;
+        for link in &links {
+            let used = calendars
+                .iter()
+                .any(|c| c.account == account.id && link.contains(&c.id));
+            if used {
+                return Err(UseCaseError::Invalid(format!(
+                    "account {name:?} has calendars in link {:?}; remove the link first",
+                    link.name
+                )));
+            }
+        }
+        Ok(self.store.delete_account(&self.tenant, &account.id).await?)
+    }
+
+    /// Opens an account's credentials for one pass.
+    pub async fn credentials(&self, account: &Account) -> Result<Credentials, UseCaseError> {
+        let context = SealContext {
+            tenant: self.tenant.clone(),
+            account: account.id.clone(),
+        };
+        let secret = self.sealer.open(&context, &account.sealed_secret).await?;
+        Ok(Credentials {
+            kind: account.kind,
+            url: account.url.clone(),
+            username: account.username.clone(),
+            secret,
+        })
+    }
+}
+
+/// Derived from what identifies the account, so adding it again keeps its id.
+fn account_id(kind: AccountKind, url: &str, username: &str) -> Result<AccountId, UseCaseError> {
+    let digest = Sha256::digest(format!("{}\n{url}\n{username}", kind.as_str()).as_bytes());
+    Ok(AccountId::parse(format!(
+        "a{}",
+        &hex::encode(digest)[..12]
+    ))?)
+}

@@ -1,0 +1,23 @@
+//! One module per command group; each returns the process exit code.
+
+mod account;
+mod calendar;
+mod link;
+mod status;
+mod sync;
+
+use crate::cli::{Cli, Command};
+use crate::runtime::Embedded;
+use std::process::ExitCode;
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let app = Embedded::open(&cli.data_dir).await?;
+    match cli.command {
+        Command::Account(command) => account::run(&app, command).await,
+        Command::Calendar(command) => calendar::run(&app, command).await,
+        Command::Link(command) => link::run(&app, command).await,
+        Command::Sync(args) => sync::run(&app, args).await,
+        Command::Serve(args) => sync::serve(&app, args.interval).await,
+        Command::Status(flag) => status::run(&app, flag.json).await,
+    }
+}
