@@ -2,9 +2,11 @@
 //! HTTP observer (which edits behind the adapter's back).
 
 use calsync_core::adapters::caldav::{CaldavAccount, CaldavOptions};
-use calsync_core::domain::{AccountId, CalendarId, CalendarInfo};
-use calsync_core::ports::CalendarDirectory;
+use calsync_core::domain::{AccountId, CalendarId, CalendarInfo, CopyKey, OriginTag, SyncCursor};
+use calsync_core::ports::{CalendarDirectory, ChangeBatch, ChangeFeed, ItemChange, Listing};
 use calsync_testkit::{CaldavServer, ServerKind, TestCalendar, ics_event};
+use chrono::{Duration, Utc};
+use std::collections::{BTreeMap, BTreeSet};
 use zeroize::Zeroizing;
 
 pub fn account(server: &CaldavServer, url: &str, password: &str) -> CaldavAccount {
@@ -79,4 +81,58 @@ impl AdapterCalendar {
             .find_map(|line| line.strip_prefix("SUMMARY:"))
             .map(|summary| summary.trim_end().to_string())
     }
+}
+
+pub fn window() -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+    (
+        Utc::now() - Duration::days(365),
+        Utc::now() + Duration::days(365),
+    )
+}
+
+pub async fn changes(calendar: &AdapterCalendar, cursor: &SyncCursor) -> ChangeBatch {
+    calendar
+        .account
+        .changes(&calendar.info, cursor, window())
+        .await
+        .unwrap()
+}
+
+pub fn items(listing: &Listing) -> &[ItemChange] {
+    match listing {
+        Listing::Delta(items) | Listing::Complete { items, .. } => items,
+        Listing::Unchanged => &[],
+    }
+}
+
+pub fn upserts(listing: &Listing) -> BTreeMap<String, Option<String>> {
+    items(listing)
+        .iter()
+        .filter_map(|item| match item {
+            ItemChange::Upserted {
+                remote_id, etag, ..
+            } => Some((remote_id.0.clone(), etag.as_ref().map(|e| e.0.clone()))),
+            ItemChange::Removed { .. } => None,
+        })
+        .collect()
+}
+
+pub fn removals(listing: &Listing) -> BTreeSet<String> {
+    items(listing)
+        .iter()
+        .filter_map(|item| match item {
+            ItemChange::Removed { remote_id } => Some(remote_id.0.clone()),
+            ItemChange::Upserted { .. } => None,
+        })
+        .collect()
+}
+
+pub fn copy_key(calendar: &AdapterCalendar) -> CopyKey {
+    let tag = OriginTag::parse(&format!("t1:corigin:uid-{:x}", rand::random::<u64>())).unwrap();
+    tag.copy_key(&calendar.info.id)
+}
+
+/// Whether the iCalendar reader can read a recurring event (it is written in parallel).
+pub fn codec_reads(text: &str) -> bool {
+    calsync_core::ical::parse_event(text).is_ok()
 }
