@@ -131,8 +131,3 @@ pub fn copy_key(calendar: &AdapterCalendar) -> CopyKey {
     let tag = OriginTag::parse(&format!("t1:corigin:uid-{:x}", rand::random::<u64>())).unwrap();
     tag.copy_key(&calendar.info.id)
 }
-
-/// Whether the iCalendar reader can read a recurring event (it is written in parallel).
-pub fn codec_reads(text: &str) -> bool {
-    calsync_core::ical::parse_event(text).is_ok()
-}
