@@ -24,10 +24,9 @@ impl Embedded {
     pub async fn open(data_dir: &Path) -> anyhow::Result<Self> {
         create_private_dir(data_dir)?;
         let tenant = tenant_id(data_dir)?;
-        let store = SqliteStore::open(&data_dir.join("calsync.sqlite3"))
-            .await
+        let store = SqliteStore::open(data_dir.join("calsync.sqlite3"))
             .with_context(|| format!("opening the database in {}", data_dir.display()))?;
-        let sealer = LocalKeySealer::load_or_create(&data_dir.join("secret.key"))
+        let sealer = LocalKeySealer::load_or_create(data_dir.join("secret.key"))
             .with_context(|| format!("opening the key file in {}", data_dir.display()))?;
         Ok(Self {
             tenant,

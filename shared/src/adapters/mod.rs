@@ -1,4 +1,8 @@
 //! Adapters: one module per backend, each implementing ports from [`crate::ports`].
 
+pub mod caldav;
+mod connector;
 pub mod local_key;
 pub mod sqlite;
+
+pub use connector::ProviderConnector;

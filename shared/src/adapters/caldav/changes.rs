@@ -1,0 +1,320 @@
+//! Change detection: a cheap Depth:0 gate, then RFC 6578 sync-collection where it works, else
+//! a CTag gate and a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
+
+use super::discovery::unreadable;
+use super::href::{decoded_path_of, is_inside, same_collection};
+use super::http::DavClient;
+use super::http_message::{HttpReply, HttpRequest, normalise_etag};
+use super::multistatus::{self, DavResponse};
+use super::request_body::{propfind, sync_collection};
+use super::xml::{CALENDARSERVER, DAV};
+use crate::domain::{DetectionMethod, Etag, RemoteId, SyncCursor};
+use crate::ports::{ChangeBatch, ItemChange, Listing, ProviderError};
+use std::collections::BTreeMap;
+use url::Url;
+
+/// A server that keeps answering 507 is broken; stop rather than loop for ever.
+const MAX_SYNC_PAGES: usize = 10_000;
+
+pub(super) async fn changes(
+    client: &DavClient,
+    url: &Url,
+    sync_collection_supported: bool,
+    cursor: &SyncCursor,
+) -> Result<ChangeBatch, ProviderError> {
+    let gate = read_gate(client, url).await?;
+    if sync_collection_supported {
+        if cursor.token.is_some() && cursor.token == gate.sync_token {
+            return Ok(ChangeBatch {
+                cursor: SyncCursor {
+                    token: cursor.token.clone(),
+                    ctag: gate.ctag,
+                },
+                method: DetectionMethod::SyncCollection,
+                listing: Listing::Unchanged,
+            });
+        }
+        match sync(client, url, cursor.token.clone()).await? {
+            Some(synced) => {
+                return Ok(ChangeBatch {
+                    cursor: SyncCursor {
+                        // Older than the reply, so at worst the next pass over-reports.
+                        token: synced.token.or(gate.sync_token),
+                        ctag: gate.ctag,
+                    },
+                    method: DetectionMethod::SyncCollection,
+                    listing: synced.listing,
+                });
+            }
+            None => tracing::warn!(
+                path = url.path(),
+                "sync-collection refused although advertised; using the ETag listing"
+            ),
+        }
+    }
+    let listing = if gate.ctag.is_some() && cursor.ctag == gate.ctag {
+        Listing::Unchanged
+    } else {
+        Listing::Complete {
+            items: etag_scan(client, url).await?,
+            windowed: false,
+        }
+    };
+    Ok(ChangeBatch {
+        cursor: SyncCursor {
+            token: None,
+            ctag: gate.ctag,
+        },
+        method: DetectionMethod::CtagEtagScan,
+        listing,
+    })
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Gate {
+    pub ctag: Option<String>,
+    pub sync_token: Option<String>,
+}
+
+async fn read_gate(client: &DavClient, url: &Url) -> Result<Gate, ProviderError> {
+    let body = propfind(&[(CALENDARSERVER, "getctag"), (DAV, "sync-token")]);
+    let reply = client
+        .send(HttpRequest::propfind(url.clone(), "0", body))
+        .await?
+        .success()?;
+    let listing = multistatus::parse(&reply.body).map_err(|e| unreadable(&reply.url, e))?;
+    Ok(gate_from(listing.responses.first()))
+}
+
+pub(super) fn gate_from(response: Option<&DavResponse>) -> Gate {
+    Gate {
+        ctag: response.and_then(|r| r.prop_text(CALENDARSERVER, "getctag")),
+        sync_token: response.and_then(|r| r.prop_text(DAV, "sync-token")),
+    }
+}
+
+pub(super) struct Synced {
+    pub token: Option<String>,
+    pub listing: Listing,
+}
+
+/// Runs sync-collection from `token` (initial when `None`), following 507 truncations and
+/// restarting with an initial sync when the token is refused. `None` when the server does not
+/// do sync-collection after all (sabre/dav 1.8 answers 403 ReportNotSupported).
+async fn sync(
+    client: &DavClient,
+    url: &Url,
+    mut token: Option<String>,
+) -> Result<Option<Synced>, ProviderError> {
+    let mut members = Members::new(token.is_none());
+    for _ in 0..MAX_SYNC_PAGES {
+        let body = sync_collection(token.as_deref(), &[(DAV, "getetag")]);
+        // RFC 6578 §3.2: the report is defined for Depth: 0 only.
+        let reply = client
+            .send(HttpRequest::report(url.clone(), Some("0"), body))
+            .await?;
+        if !reply.is_success() {
+            match classify_failure(&reply, token.is_some()) {
+                SyncFailure::InvalidToken => {
+                    tracing::info!(path = url.path(), "sync-token refused; full resync");
+                    token = None;
+                    members = Members::new(true);
+                    continue;
+                }
+                SyncFailure::Unsupported => return Ok(None),
+                SyncFailure::Other => return Err(reply.error()),
+            }
+        }
+        // DAViCal 1.1 answers an unknown or invalid token with a full listing and no error:
+        // it arrives here as a delta that lists everything and removes nothing, which costs
+        // ETag comparisons but loses nothing the server still holds.
+        let page = read_sync_page(&reply, url, &mut members)?;
+        if page.truncated {
+            let Some(next) = page.token else {
+                return Err(ProviderError::Permanent(format!(
+                    "REPORT {}: 507 truncation without a sync-token",
+                    url.path()
+                )));
+            };
+            token = Some(next);
+            members.next_page();
+            continue;
+        }
+        return Ok(Some(Synced {
+            token: page.token,
+            listing: members.into_listing(),
+        }));
+    }
+    Err(ProviderError::Transient(format!(
+        "REPORT {}: still truncated after {MAX_SYNC_PAGES} pages",
+        url.path()
+    )))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum SyncFailure {
+    InvalidToken,
+    Unsupported,
+    Other,
+}
+
+/// RFC 6578 §3.2 says 403 with `DAV:valid-sync-token` (Radicale; 409 on some servers);
+/// Xandikos 0.4 answers 412 with the same condition.
+pub(super) fn classify_failure(reply: &HttpReply, had_token: bool) -> SyncFailure {
+    let status = reply.status.as_u16();
+    let invalid_token = multistatus::has_condition(&reply.body, DAV, "valid-sync-token");
+    if had_token && (invalid_token || status == 412) && matches!(status, 403 | 409 | 412) {
+        return SyncFailure::InvalidToken;
+    }
+    if matches!(status, 403 | 405 | 501) && !invalid_token {
+        return SyncFailure::Unsupported;
+    }
+    SyncFailure::Other
+}
+
+pub(super) struct Page {
+    pub truncated: bool,
+    pub token: Option<String>,
+}
+
+/// What the pages of one sync have said about each member so far.
+pub(super) struct Members {
+    /// The first page of an initial sync: 404s there are ignored (Radicale lists members
+    /// deleted long ago, against RFC 6578 §3.4).
+    initial_page: bool,
+    initial: bool,
+    /// `None` = removed.
+    state: BTreeMap<RemoteId, Option<Option<Etag>>>,
+}
+
+impl Members {
+    pub fn new(initial: bool) -> Self {
+        Self {
+            initial_page: initial,
+            initial,
+            state: BTreeMap::new(),
+        }
+    }
+
+    fn next_page(&mut self) {
+        self.initial_page = false;
+    }
+
+    fn upsert(&mut self, id: RemoteId, etag: Option<Etag>) {
+        self.state.insert(id, Some(etag));
+    }
+
+    fn remove(&mut self, id: RemoteId) {
+        if self.initial_page {
+            return;
+        }
+        if self.initial {
+            // A later page of an initial sync: the member went away meanwhile.
+            self.state.remove(&id);
+        } else {
+            self.state.insert(id, None);
+        }
+    }
+
+    pub fn into_listing(self) -> Listing {
+        let items = self
+            .state
+            .into_iter()
+            .map(|(remote_id, state)| match state {
+                Some(etag) => ItemChange::Upserted {
+                    remote_id,
+                    etag,
+                    body: None,
+                },
+                None => ItemChange::Removed { remote_id },
+            })
+            .collect();
+        if self.initial {
+            Listing::Complete {
+                items,
+                windowed: false,
+            }
+        } else {
+            Listing::Delta(items)
+        }
+    }
+}
+
+pub(super) fn read_sync_page(
+    reply: &HttpReply,
+    calendar: &Url,
+    members: &mut Members,
+) -> Result<Page, ProviderError> {
+    let listing = multistatus::parse(&reply.body).map_err(|e| unreadable(&reply.url, e))?;
+    let calendar_path = super::href::decode_path(calendar.path());
+    let mut truncated = false;
+    for response in &listing.responses {
+        let Some(path) = decoded_path_of(&response.href, &reply.url) else {
+            continue;
+        };
+        if same_collection(&path, &calendar_path) {
+            // RFC 6578 §3.6: 507 on the request-URI marks a truncated reply.
+            truncated |= response.status == Some(507);
+            continue;
+        }
+        if !is_inside(&calendar_path, &path) || path.ends_with('/') {
+            continue;
+        }
+        let id = RemoteId(path);
+        match response.status {
+            Some(404) => members.remove(id),
+            None | Some(200..=299) => {
+                members.upsert(id, response.prop_text(DAV, "getetag").map(etag));
+            }
+            Some(other) => tracing::debug!(status = other, "sync-collection member skipped"),
+        }
+    }
+    Ok(Page {
+        truncated,
+        token: listing.sync_token,
+    })
+}
+
+fn etag(raw: String) -> Etag {
+    Etag(normalise_etag(&raw))
+}
+
+async fn etag_scan(client: &DavClient, url: &Url) -> Result<Vec<ItemChange>, ProviderError> {
+    let body = propfind(&[(DAV, "getetag"), (DAV, "resourcetype")]);
+    let reply = client
+        .send(HttpRequest::propfind(url.clone(), "1", body))
+        .await?
+        .success()?;
+    read_etag_listing(&reply, url)
+}
+
+/// Every member of a Depth:1 listing except the collection itself and sub-collections.
+pub(super) fn read_etag_listing(
+    reply: &HttpReply,
+    calendar: &Url,
+) -> Result<Vec<ItemChange>, ProviderError> {
+    let listing = multistatus::parse(&reply.body).map_err(|e| unreadable(&reply.url, e))?;
+    let calendar_path = super::href::decode_path(calendar.path());
+    let mut items = Vec::new();
+    for response in &listing.responses {
+        let Some(path) = decoded_path_of(&response.href, &reply.url) else {
+            continue;
+        };
+        if !is_inside(&calendar_path, &path)
+            || path.ends_with('/')
+            || response.prop_contains((DAV, "resourcetype"), (DAV, "collection"))
+            || response.is_not_found()
+        {
+            continue;
+        }
+        items.push(ItemChange::Upserted {
+            remote_id: RemoteId(path),
+            etag: response.prop_text(DAV, "getetag").map(etag),
+            body: None,
+        });
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests;

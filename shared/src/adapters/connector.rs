@@ -1,0 +1,105 @@
+//! The composition root's [`Connector`]: which adapter serves which kind of account.
+
+use super::caldav::{CaldavAccount, CaldavOptions};
+use crate::domain::AccountKind;
+use crate::ports::{CalendarProvider, ProviderError};
+use crate::usecases::{Connector, Credentials};
+use async_trait::async_trait;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+#[derive(Debug, Clone, Default)]
+pub struct ProviderConnector {
+    /// Timeouts, size limits and the URL policy (SSRF guard) of every CalDAV account.
+    pub caldav: CaldavOptions,
+}
+
+#[async_trait]
+impl Connector for ProviderConnector {
+    async fn connect(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn CalendarProvider>, ProviderError> {
+        match credentials.kind {
+            AccountKind::Caldav => {
+                let url = credentials.url.as_deref().ok_or_else(|| {
+                    ProviderError::Permanent("a CalDAV account needs an address".into())
+                })?;
+                let username = credentials.username.as_deref().unwrap_or_default();
+                let password = std::str::from_utf8(&credentials.secret).map_err(|_| {
+                    ProviderError::Permanent("the stored CalDAV password is not UTF-8".into())
+                })?;
+                let account = CaldavAccount::new(
+                    url,
+                    username,
+                    Zeroizing::new(password.to_string()),
+                    self.caldav.clone(),
+                )?;
+                Ok(Arc::new(account))
+            }
+            AccountKind::Google | AccountKind::Microsoft => Err(ProviderError::Permanent(format!(
+                "{} accounts are not supported yet",
+                credentials.kind.as_str()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(kind: AccountKind, url: Option<&str>, secret: &[u8]) -> Credentials {
+        Credentials {
+            kind,
+            url: url.map(str::to_string),
+            username: Some("alice".into()),
+            secret: Zeroizing::new(secret.to_vec()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_caldav_account_connects_without_network_io() {
+        let connector = ProviderConnector::default();
+        let connected = connector
+            .connect(&credentials(
+                AccountKind::Caldav,
+                Some("https://dav.example/"),
+                b"pw",
+            ))
+            .await;
+        assert!(connected.is_ok());
+    }
+
+    #[tokio::test]
+    async fn unusable_credentials_are_refused_clearly() {
+        let connector = ProviderConnector::default();
+        for (creds, expected) in [
+            (
+                credentials(AccountKind::Caldav, None, b"pw"),
+                "needs an address",
+            ),
+            (
+                credentials(AccountKind::Caldav, Some("https://dav.example/"), &[0xff]),
+                "not UTF-8",
+            ),
+            (
+                credentials(AccountKind::Caldav, Some("https://u:p@dav.example/"), b"pw"),
+                "must not contain credentials",
+            ),
+            (
+                credentials(AccountKind::Caldav, Some("ftp://dav.example/"), b"pw"),
+                "unsupported URL scheme",
+            ),
+            (
+                credentials(AccountKind::Google, None, b"pw"),
+                "not supported yet",
+            ),
+        ] {
+            let Err(ProviderError::Permanent(message)) = connector.connect(&creds).await else {
+                panic!("{creds:?} should be refused");
+            };
+            assert!(message.contains(expected), "{message}");
+        }
+    }
+}
