@@ -12,7 +12,12 @@ use std::path::PathBuf;
 )]
 pub struct Cli {
     /// Where calsync keeps its database and key file.
-    #[arg(long, env = "CALSYNC_DATA_DIR", default_value = "./calsync-data", global = true)]
+    #[arg(
+        long,
+        env = "CALSYNC_DATA_DIR",
+        default_value = "./calsync-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Log as JSON lines (for log collectors) instead of text.
     #[arg(long, global = true)]
@@ -109,7 +114,9 @@ pub enum LinkCommand {
     Add(AddLink),
     List(JsonFlag),
     /// Remove a link; copies it made stay where they are.
-    Remove { name: String },
+    Remove {
+        name: String,
+    },
     /// Resume a link stopped by the deletion guard.
     Resume {
         name: String,

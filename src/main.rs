@@ -12,7 +12,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing(&cli);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("calsync: cannot start the async runtime: {error}");
@@ -32,13 +35,17 @@ fn main() -> ExitCode {
 fn init_tracing(cli: &cli::Cli) {
     use tracing_subscriber::EnvFilter;
     let default = match (cli.verbose, &cli.command) {
-        (0, cli::Command::Serve(_)) | (0, cli::Command::Sync(cli::SyncArgs { once: false, .. })) => "info",
+        (0, cli::Command::Serve(_))
+        | (0, cli::Command::Sync(cli::SyncArgs { once: false, .. })) => "info",
         (0, _) => "warn",
         (1, _) => "info",
         _ => "debug",
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("calsync={default},calsync_core={default}")));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("calsync={default},calsync_core={default}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if cli.log_json {
         builder.json().init();
     } else {

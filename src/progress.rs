@@ -28,7 +28,9 @@ impl Progress for TerminalProgress {
             return;
         }
         let bar = ProgressBar::new(operations as u64);
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} writes ({eta})") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} writes ({eta})")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_message(format!("syncing {link}"));

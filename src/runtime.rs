@@ -89,14 +89,18 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 fn tenant_id(dir: &Path) -> anyhow::Result<TenantId> {
     let path = dir.join("tenant");
     match std::fs::read_to_string(&path) {
-        Ok(text) => Ok(TenantId::parse(text.trim()).with_context(|| format!("reading {}", path.display()))?),
+        Ok(text) => {
+            Ok(TenantId::parse(text.trim())
+                .with_context(|| format!("reading {}", path.display()))?)
+        }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
             let mut rng = rand::rng();
             let id: String = std::iter::once('t')
                 .chain((0..11).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])))
                 .collect();
-            std::fs::write(&path, format!("{id}\n")).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(&path, format!("{id}\n"))
+                .with_context(|| format!("writing {}", path.display()))?;
             Ok(TenantId::parse(id)?)
         }
         Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),

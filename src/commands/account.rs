@@ -1,7 +1,7 @@
 //! `calsync account ...`
 
 use crate::cli::{AccountCommand, AddAccount, AddCaldav};
-use crate::output::{print_json, Table};
+use crate::output::{Table, print_json};
 use crate::runtime::Embedded;
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -38,7 +38,12 @@ pub async fn run(app: &Embedded, command: AccountCommand) -> anyhow::Result<Exit
             } else {
                 let mut table = Table::new(&["NAME", "KIND", "USER", "URL"]);
                 for row in &rows {
-                    table.row(&[row.name, row.kind, row.username.unwrap_or(""), row.url.unwrap_or("")]);
+                    table.row(&[
+                        row.name,
+                        row.kind,
+                        row.username.unwrap_or(""),
+                        row.url.unwrap_or(""),
+                    ]);
                 }
                 table.print();
             }
@@ -62,7 +67,11 @@ async fn add_caldav(app: &Embedded, args: AddCaldav) -> anyhow::Result<ExitCode>
     if args.json {
         print_json(&added.calendars)?;
     } else {
-        println!("added account {} with {} calendar(s):", added.account.name, added.calendars.len());
+        println!(
+            "added account {} with {} calendar(s):",
+            added.account.name,
+            added.calendars.len()
+        );
         let mut table = Table::new(&["ID", "NAME", "URL"]);
         for calendar in &added.calendars {
             table.row(&[calendar.id.as_str(), &calendar.name, &calendar.url]);

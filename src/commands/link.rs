@@ -16,7 +16,11 @@ pub async fn run(app: &Embedded, command: LinkCommand) -> anyhow::Result<ExitCod
         LinkCommand::Add(args) => {
             let new = new_link(args)?;
             let link = app.links().add(new).await?;
-            println!("added link {} ({} calendars)", link.name, link.calendars.len());
+            println!(
+                "added link {} ({} calendars)",
+                link.name,
+                link.calendars.len()
+            );
         }
         LinkCommand::List(flag) => {
             let links = app.links().list().await?;
@@ -30,8 +34,18 @@ pub async fn run(app: &Embedded, command: LinkCommand) -> anyhow::Result<ExitCod
                         Topology::Mesh => "mesh".to_string(),
                         Topology::Star { hub, .. } => format!("star (hub {hub})"),
                     };
-                    let calendars = link.calendars.iter().map(CalendarId::as_str).collect::<Vec<_>>().join(" ");
-                    table.row(&[&link.name, &topology, privacy_name(link.rules.privacy), &calendars]);
+                    let calendars = link
+                        .calendars
+                        .iter()
+                        .map(CalendarId::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    table.row(&[
+                        &link.name,
+                        &topology,
+                        privacy_name(link.rules.privacy),
+                        &calendars,
+                    ]);
                 }
                 table.print();
             }
@@ -40,9 +54,19 @@ pub async fn run(app: &Embedded, command: LinkCommand) -> anyhow::Result<ExitCod
             app.links().remove(&name).await?;
             println!("removed link {name}; the copies it made stay where they are");
         }
-        LinkCommand::Resume { name, allow_deletes } => {
+        LinkCommand::Resume {
+            name,
+            allow_deletes,
+        } => {
             app.links().resume(&name, allow_deletes).await?;
-            println!("resumed link {name}{}", if allow_deletes { " (deletions allowed once)" } else { "" });
+            println!(
+                "resumed link {name}{}",
+                if allow_deletes {
+                    " (deletions allowed once)"
+                } else {
+                    ""
+                }
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -65,16 +89,25 @@ fn privacy(arg: PrivacyArg) -> Privacy {
 }
 
 fn calendar_id(text: &str) -> anyhow::Result<CalendarId> {
-    CalendarId::parse(text).with_context(|| format!("{text:?} is not a calendar id (see `calsync calendar list`)"))
+    CalendarId::parse(text)
+        .with_context(|| format!("{text:?} is not a calendar id (see `calsync calendar list`)"))
 }
 
 fn new_link(args: AddLink) -> anyhow::Result<NewLink> {
-    let calendars = args.calendars.iter().map(|c| calendar_id(c)).collect::<anyhow::Result<Vec<_>>>()?;
+    let calendars = args
+        .calendars
+        .iter()
+        .map(|c| calendar_id(c))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let topology = match args.topology {
         TopologyArg::Pair => Topology::Pair,
         TopologyArg::Mesh => Topology::Mesh,
         TopologyArg::Star => Topology::Star {
-            hub: calendar_id(args.hub.as_deref().ok_or_else(|| anyhow!("a star needs --hub ID"))?)?,
+            hub: calendar_id(
+                args.hub
+                    .as_deref()
+                    .ok_or_else(|| anyhow!("a star needs --hub ID"))?,
+            )?,
             relay_spokes: args.relay_spokes,
         },
     };

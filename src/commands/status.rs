@@ -25,12 +25,24 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
             state,
             &status.event_count.to_string(),
             &when(status.last_success),
-            status.halted.as_deref().or(status.last_error.as_deref()).unwrap_or(""),
+            status
+                .halted
+                .as_deref()
+                .or(status.last_error.as_deref())
+                .unwrap_or(""),
         ]);
     }
     links.print();
     println!("\nCalendars");
-    let mut calendars = Table::new(&["ID", "ACCOUNT", "NAME", "ITEMS", "DETECTION", "LAST CHECK", "LAST ERROR"]);
+    let mut calendars = Table::new(&[
+        "ID",
+        "ACCOUNT",
+        "NAME",
+        "ITEMS",
+        "DETECTION",
+        "LAST CHECK",
+        "LAST ERROR",
+    ]);
     for entry in &view.calendars {
         let method = serde_json::to_value(entry.sync.method)
             .ok()

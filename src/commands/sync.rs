@@ -26,10 +26,16 @@ pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
         full_reconcile: args.full,
         links: None,
     };
-    let reports = app.sync().run_pass(&options, &TerminalProgress::new()).await?;
+    let reports = app
+        .sync()
+        .run_pass(&options, &TerminalProgress::new())
+        .await?;
     let ok = reports.iter().all(|r| r.ok);
     if args.json {
-        print_json(&PassOutput { ok, links: &reports })?;
+        print_json(&PassOutput {
+            ok,
+            links: &reports,
+        })?;
     } else {
         for report in &reports {
             print_report(report);
@@ -38,7 +44,11 @@ pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
             println!("no links yet: add one with `calsync link add`");
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_report(report: &LinkReport) {
@@ -53,18 +63,40 @@ fn print_report(report: &LinkReport) {
         .iter()
         .filter(|(_, ops)| ops.created + ops.updated + ops.deleted + ops.failed > 0)
         .map(|(calendar, ops)| {
-            format!("{calendar} +{} ~{} -{}{}", ops.created, ops.updated, ops.deleted,
-                if ops.failed > 0 { format!(" !{}", ops.failed) } else { String::new() })
+            format!(
+                "{calendar} +{} ~{} -{}{}",
+                ops.created,
+                ops.updated,
+                ops.deleted,
+                if ops.failed > 0 {
+                    format!(" !{}", ops.failed)
+                } else {
+                    String::new()
+                }
+            )
         })
         .collect();
     println!(
         "{}: {state}{}{} ({} ms)",
         report.name,
-        if writes.is_empty() { String::new() } else { format!(", {}", writes.join(", ")) },
-        if report.conflicts.is_empty() { String::new() } else { format!(", {} conflict(s) resolved", report.conflicts.len()) },
+        if writes.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", writes.join(", "))
+        },
+        if report.conflicts.is_empty() {
+            String::new()
+        } else {
+            format!(", {} conflict(s) resolved", report.conflicts.len())
+        },
         report.duration_ms
     );
-    for line in report.halted.iter().chain(&report.errors).chain(&report.notices) {
+    for line in report
+        .halted
+        .iter()
+        .chain(&report.errors)
+        .chain(&report.notices)
+    {
         println!("  {line}");
     }
 }
@@ -76,7 +108,10 @@ pub async fn serve(app: &Embedded, interval: u64) -> anyhow::Result<ExitCode> {
     let sync = app.sync();
     let progress = TerminalProgress::new();
     let mut last_full: Option<Instant> = None;
-    tracing::info!(interval_s = interval.as_secs(), "calsync serving; Ctrl-C to stop");
+    tracing::info!(
+        interval_s = interval.as_secs(),
+        "calsync serving; Ctrl-C to stop"
+    );
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -85,13 +120,19 @@ pub async fn serve(app: &Embedded, interval: u64) -> anyhow::Result<ExitCode> {
             _ = tokio::signal::ctrl_c() => break,
         }
         let full = last_full.is_none_or(|at| at.elapsed() >= FULL_RECONCILE_EVERY);
-        let options = PassOptions { full_reconcile: full, links: None };
+        let options = PassOptions {
+            full_reconcile: full,
+            links: None,
+        };
         match sync.run_pass(&options, &progress).await {
             Ok(reports) => {
                 if full {
                     last_full = Some(Instant::now());
                 }
-                for report in reports.iter().filter(|r| !r.skipped && (r.writes() > 0 || !r.ok)) {
+                for report in reports
+                    .iter()
+                    .filter(|r| !r.skipped && (r.writes() > 0 || !r.ok))
+                {
                     print_report(report);
                 }
             }

@@ -102,6 +102,9 @@ pub struct SyncService {
     pub clock: fn() -> DateTime<Utc>,
 }
 
+/// The provider and description of each calendar of one link.
+type LinkProviders = BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>;
+
 /// What one pass has gathered so far.
 #[derive(Default)]
 struct Session {
@@ -440,7 +443,7 @@ impl SyncService {
         &self,
         link: &Link,
         session: &Session,
-    ) -> Result<BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>, UseCaseError> {
+    ) -> Result<LinkProviders, UseCaseError> {
         link.calendars
             .iter()
             .map(|calendar| {
@@ -462,7 +465,7 @@ impl SyncService {
     async fn observe(
         &self,
         session: &mut Session,
-        providers: &BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>,
+        providers: &LinkProviders,
         state: &engine::LinkState,
         calendar: &CalendarId,
     ) -> Result<
@@ -496,7 +499,7 @@ impl SyncService {
     async fn recheck(
         &self,
         session: &mut Session,
-        providers: &BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>,
+        providers: &LinkProviders,
         checker: &CalendarChecker<'_>,
         calendar: &CalendarId,
     ) -> Result<(), UseCaseError> {
@@ -524,7 +527,7 @@ impl SyncService {
 
     async fn execute(
         &self,
-        providers: &BTreeMap<CalendarId, (Arc<dyn CalendarProvider>, CalendarInfo)>,
+        providers: &LinkProviders,
         ops: &[engine::PlannedOp],
         progress: &dyn Progress,
         report: &mut LinkReport,
