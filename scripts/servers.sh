@@ -10,7 +10,7 @@
 # They run in .work/servers/dev until stopped (scripts/test.sh uses runs of its own).
 set -euo pipefail
 
-# shellcheck source=lib/servers.sh
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 
 run_dir=$CALSYNC_WORK/servers/dev

@@ -8,7 +8,7 @@
 #   scripts/test.sh --no-lint -- ...     skip fmt and clippy
 set -euo pipefail
 
-# shellcheck source=lib/servers.sh
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 cd "$CALSYNC_ROOT"
 

@@ -229,6 +229,7 @@ $server->addPlugin(new \Sabre\DAVACL\Plugin());
 $server->addPlugin(new \Sabre\CalDAV\Plugin());
 $server->exec();
 EOF
+    # shellcheck disable=SC2016 # the single quotes hold PHP code
     {
         cat "$sql/sqlite.calendars.sql" "$sql/sqlite.principals.sql"
         echo "INSERT INTO principals (uri, email, displayname) VALUES
@@ -328,12 +329,20 @@ servers_start_all() {
     local run=$1 kind failed=0
     local -A pids=()
     mkdir -p "$run"
+    # sabre and DAViCal start from inside their directories: paths must not be relative.
+    run=$(cd "$run" && pwd)
     for kind in "${CALSYNC_SERVER_KINDS[@]}"; do
         "servers_start_$kind" "$run" &
         pids[$kind]=$!
     done
     for kind in "${CALSYNC_SERVER_KINDS[@]}"; do
-        if ! wait "${pids[$kind]}"; then
+        wait "${pids[$kind]}" && continue
+        # Another process may have bound the free port between our check and the server's
+        # bind: one more try, on a new port. The first attempt's files stay for its log.
+        servers_log "$kind did not start; trying once more"
+        servers_stop_one "$run" "$kind"
+        mv "$run/$kind" "$run/$kind.first-attempt"
+        if ! "servers_start_$kind" "$run"; then
             servers_log "$kind did not start"
             failed=1
         fi
