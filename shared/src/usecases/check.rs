@@ -97,6 +97,8 @@ impl CalendarChecker<'_> {
                 (false, windowed)
             }
         };
+        // Reports of our own writes (already in the index) are not changes.
+        let unchanged = unchanged || changes.is_empty();
         let state = CalendarSyncState {
             cursor: batch.cursor,
             method: batch.method,
