@@ -418,6 +418,20 @@ impl SyncService {
                         replace_index: false,
                     },
                 };
+                if let Some(checked) = session.checked.get_mut(calendar) {
+                    for (remote_id, change) in &writes {
+                        match change {
+                            IndexChange::Upsert(etag) => {
+                                checked.calendar.index.insert(remote_id.clone(), etag.clone());
+                            }
+                            IndexChange::Remove => {
+                                checked.calendar.index.remove(remote_id);
+                            }
+                        }
+                    }
+                    // What `status` shows: the calendar after our own writes, not before.
+                    commit.state.item_count = checked.calendar.index.len();
+                }
                 commit.index.extend(writes);
                 commit
             })
