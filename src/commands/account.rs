@@ -12,6 +12,8 @@ use zeroize::Zeroizing;
 #[derive(Serialize)]
 struct AccountRow<'a> {
     id: &'a str,
+    /// The account's own name, so every listing has `id`, `account`, `name` and `url`.
+    account: &'a str,
     name: &'a str,
     kind: &'a str,
     url: Option<&'a str>,
@@ -27,6 +29,7 @@ pub async fn run(app: &Embedded, command: AccountCommand) -> anyhow::Result<Exit
                 .iter()
                 .map(|a| AccountRow {
                     id: a.id.as_str(),
+                    account: &a.name,
                     name: &a.name,
                     kind: a.kind.as_str(),
                     url: a.url.as_deref(),
