@@ -159,7 +159,10 @@ impl SyncService {
                 session.failed.insert(info.id.clone(), error.to_string());
             }
         }
-        let checks = members
+        // Collected before streaming: a lazy iterator of closures in the future's state keeps
+        // rustc from proving the pass `Send` (rust-lang/rust#110338), and the AWS functions
+        // spawn passes.
+        let checks: Vec<_> = members
             .iter()
             .filter_map(|calendar| {
                 let info = calendars.get(*calendar)?.clone();
@@ -172,7 +175,8 @@ impl SyncService {
                     let result = checker.check(provider.as_ref(), info.clone()).await;
                     (info, result)
                 }
-            });
+            })
+            .collect();
         let results: Vec<(CalendarInfo, Result<Checked, CheckError>)> =
             futures::stream::iter(checks)
                 .buffer_unordered(8)
@@ -533,16 +537,21 @@ impl SyncService {
         report: &mut LinkReport,
         index_writes: &mut BTreeMap<CalendarId, BTreeMap<crate::domain::RemoteId, IndexChange>>,
     ) -> Vec<OpOutcome> {
-        let calls = ops.iter().map(|planned| async move {
-            let outcome = match providers.get(planned.op.calendar()) {
-                Some((provider, info)) => self.write(provider.as_ref(), info, &planned.op).await,
-                None => OpOutcome::Failed {
-                    reason: "calendar not in this link".into(),
-                },
-            };
-            progress.advanced(1);
-            outcome
-        });
+        let calls: Vec<_> = ops
+            .iter()
+            .map(|planned| async move {
+                let outcome = match providers.get(planned.op.calendar()) {
+                    Some((provider, info)) => {
+                        self.write(provider.as_ref(), info, &planned.op).await
+                    }
+                    None => OpOutcome::Failed {
+                        reason: "calendar not in this link".into(),
+                    },
+                };
+                progress.advanced(1);
+                outcome
+            })
+            .collect();
         let outcomes: Vec<OpOutcome> = futures::stream::iter(calls)
             .buffered(self.write_parallelism.max(1))
             .collect()
@@ -643,4 +652,15 @@ fn widest_window(links: &[Link], now: DateTime<Utc>) -> (DateTime<Utc>, DateTime
         .map(|l| l.rules.window.bounds(now))
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
         .unwrap_or_else(|| crate::domain::SyncWindow::default().bounds(now))
+}
+
+/// The AWS functions and the test harness spawn passes, so a pass must be `Send`: this fails
+/// to compile when it is not.
+#[cfg(test)]
+#[allow(dead_code)]
+fn a_pass_is_send<'a>(
+    service: &'a SyncService,
+    options: &'a PassOptions,
+) -> impl std::future::Future<Output = Result<Vec<LinkReport>, UseCaseError>> + Send + 'a {
+    service.run_pass(options, &NoProgress)
 }
