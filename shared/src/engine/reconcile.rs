@@ -58,6 +58,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
 
     // What disappeared.
     let mut deleted_sides: Vec<CalendarId> = Vec::new();
+    // A side deleted while it still held an older version than the logical event (a write to
+    // it failed or raced) was deleted by someone who never saw the newer edit.
+    let mut deleted_unseen_edit = false;
     for (calendar, (item, removal)) in &work.removed {
         let Some(side) = shadow.sides.get(calendar) else {
             continue;
@@ -67,9 +70,11 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
         let left_window = *removal == Removal::Vanished
             && window_fit(&shadow.base, ctx.window) != WindowFit::Inside;
+        let behind = side.hash != content_hash(&projection(ctx, key, &shadow.base, calendar));
         shadow.sides.remove(calendar);
         if !left_window && two_way(calendar) {
             deleted_sides.push(calendar.clone());
+            deleted_unseen_edit |= behind && !shadow.deleted;
         }
     }
 
@@ -117,8 +122,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
     };
 
-    // Deletion, unless a two-way side edited the event (an edit beats a delete).
-    let edited = !changed_by.is_empty();
+    // Deletion, unless a two-way side edited the event, now or in an edit the deleting side
+    // never received (an edit beats a delete).
+    let edited = !changed_by.is_empty() || deleted_unseen_edit;
     if shadow.deleted && edited {
         shadow.deleted = false;
         out.notices.push(Notice::EditBeatDelete {
@@ -146,7 +152,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     }
 
     // Merge two-way edits into the logical event.
-    if edited {
+    if !changed_by.is_empty() {
         let contributions: Vec<Contribution<'_>> = changed_by
             .iter()
             .filter_map(|(calendar, changed)| {
@@ -316,7 +322,7 @@ fn place(
     let fit = window_fit(&shadow.base, ctx.window);
     let mut pending = false;
 
-    let origin_desired = origin_projection(&shadow.base);
+    let origin_desired = projection(ctx, key, &shadow.base, origin_cal);
     match shadow.sides.get(origin_cal) {
         Some(side) => update_if_needed(key, origin_cal, side, origin_desired, etag_of, out),
         // Deleted there while a two-way side edited it: the edit wins, the original returns.
@@ -393,15 +399,7 @@ fn place(
             // Another link already keeps a copy of this original there: one copy is enough.
             continue;
         }
-        let copy_key = tag.copy_key(target);
-        let desired = copy_projection(
-            &shadow.base,
-            ctx.link.privacy_for(target),
-            &ctx.link.rules.busy_title,
-            &tag,
-            &ctx.link.id,
-            &copy_key,
-        );
+        let desired = projection(ctx, key, &shadow.base, target);
         match side {
             Some(side) => update_if_needed(key, target, side, desired, etag_of, out),
             None => match fit {
@@ -412,6 +410,23 @@ fn place(
         }
     }
     shadow.pending = pending;
+}
+
+/// What `calendar` should hold for this original: the logical event in its original form on
+/// the origin's calendar, the link's projection of it (privacy, markers) on any other.
+fn projection(ctx: &Ctx<'_>, key: &OriginKey, base: &Event, calendar: &CalendarId) -> Event {
+    if calendar == &key.calendar {
+        return origin_projection(base);
+    }
+    let tag = OriginTag::new(ctx.tenant.clone(), key.clone());
+    copy_projection(
+        base,
+        ctx.link.privacy_for(calendar),
+        &ctx.link.rules.busy_title,
+        &tag,
+        &ctx.link.id,
+        &tag.copy_key(calendar),
+    )
 }
 
 fn update_if_needed(
