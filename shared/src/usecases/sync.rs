@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// How many 412 re-read/re-plan rounds one link gets in one pass.
-const MAX_ROUNDS: usize = 3;
+/// How many plan/write rounds one link gets in one pass: a round re-reads the calendars
+/// where a write raced (412) or where it created items, and plans again.
+const MAX_ROUNDS: usize = 4;
 
 #[derive(Debug, Clone, Default)]
 pub struct PassOptions {
@@ -376,13 +377,18 @@ impl SyncService {
             let settlement = engine::settle(&plan, &outcomes);
             state.apply(&settlement.delta);
             total.extend(settlement.delta);
-            if settlement.recheck.is_empty() {
+            let mut recheck = settlement.recheck;
+            recheck.extend(created_on_incremental_feeds(&plan.ops, &outcomes, session));
+            if recheck.is_empty() {
                 break;
             }
-            // A write raced with someone else's: read those calendars again and re-plan.
+            // Read those calendars again and re-plan: what the new listing shows beyond our own
+            // writes (a racing edit, a copy deleted right after we made it) is handled now.
             observations.clear();
-            for calendar in &settlement.recheck {
+            for calendar in &recheck {
                 self.recheck(session, &providers, checker, calendar).await?;
+                // The listing was taken after this pass's writes: it supersedes their ETags.
+                index_writes.remove(calendar);
                 let (found, fixes) = self.observe(session, &providers, &state, calendar).await?;
                 observations.extend(found);
                 index_writes
@@ -624,6 +630,32 @@ impl SyncService {
             }
         }
     }
+}
+
+/// The calendars with an incremental change feed (a sync token) where `ops` created items.
+/// Their feed must be read again after the writes: Xandikos's sync-collection omits a member
+/// created and deleted since the token (its tokens name content states), so from the cursor of
+/// the check before our writes, a copy deleted right after we made it would never show as gone.
+fn created_on_incremental_feeds(
+    ops: &[engine::PlannedOp],
+    outcomes: &[OpOutcome],
+    session: &Session,
+) -> BTreeSet<CalendarId> {
+    ops.iter()
+        .zip(outcomes)
+        .filter(|(planned, outcome)| {
+            matches!(planned.op, Operation::Create { .. })
+                && matches!(outcome, OpOutcome::Written { .. })
+        })
+        .map(|(planned, _)| planned.op.calendar())
+        .filter(|calendar| {
+            session
+                .checked
+                .get(*calendar)
+                .is_some_and(|checked| checked.commit.state.cursor.token.is_some())
+        })
+        .cloned()
+        .collect()
 }
 
 fn calendar_facts(link: &Link, session: &Session) -> BTreeMap<CalendarId, CalendarFacts> {
