@@ -10,6 +10,7 @@ use chrono::{Duration, Utc};
 on_every_server!(
     edits_of_different_fields_on_both_sides_are_both_kept,
     the_newer_edit_of_the_same_field_wins_on_both_sides,
+    an_edit_on_one_side_beats_a_delete_on_the_other,
 );
 
 async fn synced_pair(kind: ServerKind, scenario: &str, uids: &[&str]) -> (Calsync, Cal, Cal) {
@@ -146,5 +147,57 @@ async fn the_newer_edit_of_the_same_field_wins_on_both_sides(kind: ServerKind) {
     }
     calsync
         .sync_expecting_nothing("the winner is on both sides")
+        .await;
+}
+
+async fn an_edit_on_one_side_beats_a_delete_on_the_other(kind: ServerKind) {
+    let (deleted_original, deleted_copy) = (uid("gone-original"), uid("gone-copy"));
+    let (calsync, a, b) = synced_pair(
+        kind,
+        "conflicts edit-delete",
+        &[&deleted_original, &deleted_copy],
+    )
+    .await;
+    let (on_a, on_b) = (Held::read(&a).await, Held::read(&b).await);
+    // One event: deleted on A (its original), edited on B. The other: the reverse.
+    a.raw.delete(&on_a.get(&deleted_original).href).await;
+    rewrite(&b, on_b.get(&deleted_original), |t| {
+        set_property(t, "SUMMARY", "SUMMARY:Still needed (B)")
+    })
+    .await;
+    b.raw.delete(&on_b.get(&deleted_copy).href).await;
+    rewrite(&a, on_a.get(&deleted_copy), |t| {
+        set_property(t, "SUMMARY", "SUMMARY:Still needed (A)")
+    })
+    .await;
+
+    let pass = calsync.sync().await;
+    let notices = pass.notices();
+    for event in [&deleted_original, &deleted_copy] {
+        assert!(
+            notices
+                .iter()
+                .any(|n| n.contains(event.as_str()) && n.contains("edit wins")),
+            "{kind}: the report says the edit of {event} won: {pass:#?}"
+        );
+    }
+    for cal in [&a, &b] {
+        let held = Held::read(cal).await;
+        held.assert_exactly(&[&deleted_original, &deleted_copy], "after edit-vs-delete");
+        assert_eq!(
+            held.get(&deleted_original).summary(),
+            Some("Still needed (B)"),
+            "{}",
+            held.label
+        );
+        assert_eq!(
+            held.get(&deleted_copy).summary(),
+            Some("Still needed (A)"),
+            "{}",
+            held.label
+        );
+    }
+    calsync
+        .sync_expecting_nothing("the restored events are stable")
         .await;
 }

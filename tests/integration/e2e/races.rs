@@ -3,7 +3,7 @@
 //! overwriting the other client's edit or duplicating the event.
 
 use super::fixtures::{timed_event, uid};
-use super::harness::Calsync;
+use super::harness::{Cal, Calsync};
 use super::library::sync_service;
 use super::stored::{Held, rewrite, set_property, unfold};
 use async_trait::async_trait;
@@ -21,25 +21,77 @@ use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-on_every_server!(a_write_that_loses_a_race_keeps_both_edits_without_duplicates);
+on_every_server!(
+    a_write_that_loses_a_race_keeps_both_edits_without_duplicates,
+    a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit,
+);
 
 const PHONE_LOCATION: &str = "Room 7 (booked from a phone)";
 
-/// The edit another client makes just before calsync's first update to one calendar.
+/// What another client does to the item just before calsync's first update to it.
+#[derive(Debug, Clone, Copy)]
+enum Interference {
+    /// Sets the location.
+    Edit,
+    Delete,
+}
+
+/// Another client's write just before calsync's first update to one calendar.
 struct Race {
     calendar: String,
     observer: TestCalendar,
+    interference: Interference,
     fired: AtomicBool,
-    /// The real server refused calsync's write with 412.
+    /// The real server refused calsync's write (412, or 404 for a deleted item).
     lost: AtomicBool,
 }
 
 impl Race {
-    async fn edit_behind_calsyncs_back(&self, resource: &RemoteId) {
-        let (text, _) = self.observer.get(&resource.0).await.unwrap();
-        let text = unfold(&text).join("\r\n") + "\r\n";
-        let edited = set_property(&text, "LOCATION", &format!("LOCATION:{PHONE_LOCATION}"));
-        self.observer.put(&resource.0, &edited).await;
+    fn new(target: &Cal, interference: Interference) -> Arc<Race> {
+        Arc::new(Race {
+            calendar: target.id.clone(),
+            observer: target.raw.clone(),
+            interference,
+            fired: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
+        })
+    }
+
+    async fn interfere(&self, resource: &RemoteId) {
+        match self.interference {
+            Interference::Edit => {
+                let (text, _) = self.observer.get(&resource.0).await.unwrap();
+                let text = unfold(&text).join("\r\n") + "\r\n";
+                let edited = set_property(&text, "LOCATION", &format!("LOCATION:{PHONE_LOCATION}"));
+                self.observer.put(&resource.0, &edited).await;
+            }
+            Interference::Delete => self.observer.delete(&resource.0).await,
+        }
+    }
+
+    /// Runs one pass of calsync's own sync service over `calsync`'s data directory, with this
+    /// race armed, and checks that the race really happened and was recovered within the pass.
+    async fn run_pass(self: &Arc<Race>, calsync: &Calsync, kind: ServerKind) {
+        let connector = Arc::new(RacingConnector {
+            real: ProviderConnector::default(),
+            race: self.clone(),
+        });
+        let reports = sync_service(calsync.data_dir(), connector)
+            .run_pass(&PassOptions::default(), &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            self.fired.load(Ordering::SeqCst),
+            "{kind}: calsync never updated the copy: {reports:#?}"
+        );
+        assert!(
+            self.lost.load(Ordering::SeqCst),
+            "{kind}: the server did not refuse the stale write: {reports:#?}"
+        );
+        assert!(
+            reports.iter().all(|r| r.ok && r.errors.is_empty()),
+            "{kind}: the race is recovered within the pass: {reports:#?}"
+        );
     }
 }
 
@@ -119,9 +171,12 @@ impl EventWriter for RacingProvider {
     ) -> Result<WriteOutcome, ProviderError> {
         let race = &self.race;
         if calendar.id.as_str() == race.calendar && !race.fired.swap(true, Ordering::SeqCst) {
-            race.edit_behind_calsyncs_back(id).await;
+            race.interfere(id).await;
             let result = self.real.update(calendar, id, etag, event).await;
-            if matches!(result, Err(ProviderError::PreconditionFailed)) {
+            if matches!(
+                result,
+                Err(ProviderError::PreconditionFailed | ProviderError::NotFound)
+            ) {
                 race.lost.store(true, Ordering::SeqCst);
             }
             return result;
@@ -139,51 +194,31 @@ impl EventWriter for RacingProvider {
     }
 }
 
-async fn a_write_that_loses_a_race_keeps_both_edits_without_duplicates(kind: ServerKind) {
-    let (calsync, cals) = Calsync::with_calendars("race", &[kind, kind]).await;
-    let (a, b) = (&cals[0], &cals[1]);
-    calsync.pair("race", a, b).await;
+/// A pair with one event synced from A to B, then renamed on A: the next pass updates B.
+async fn renamed_and_synced_once(kind: ServerKind, scenario: &str) -> (Calsync, Cal, Cal, String) {
+    let (calsync, cals) = Calsync::with_calendars(scenario, &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("race", &a, &b).await;
     let event = uid("raced");
     a.raw
         .put("raced.ics", &timed_event(&event, "Raced", 17, 10, &[]))
         .await;
     let pass = calsync.sync().await;
-    assert_eq!(pass.ops(b).created, 1, "{kind}: {pass:#?}");
-
-    // The original is renamed; calsync's update of the copy will race a phone's edit.
-    let on_a = Held::read(a).await;
-    rewrite(a, on_a.get(&event), |t| {
+    assert_eq!(pass.ops(&b).created, 1, "{kind}: {pass:#?}");
+    let on_a = Held::read(&a).await;
+    rewrite(&a, on_a.get(&event), |t| {
         set_property(t, "SUMMARY", "SUMMARY:Raced and renamed")
     })
     .await;
-    let race = Arc::new(Race {
-        calendar: b.id.clone(),
-        observer: b.raw.clone(),
-        fired: AtomicBool::new(false),
-        lost: AtomicBool::new(false),
-    });
-    let connector = Arc::new(RacingConnector {
-        real: ProviderConnector::default(),
-        race: race.clone(),
-    });
-    let reports = sync_service(calsync.data_dir(), connector)
-        .run_pass(&PassOptions::default(), &NoProgress)
-        .await
-        .unwrap();
-    assert!(
-        race.fired.load(Ordering::SeqCst),
-        "{kind}: calsync never updated the copy: {reports:#?}"
-    );
-    assert!(
-        race.lost.load(Ordering::SeqCst),
-        "{kind}: the server did not refuse the stale write with 412: {reports:#?}"
-    );
-    assert!(
-        reports.iter().all(|r| r.ok && r.errors.is_empty()),
-        "{kind}: the race is recovered within the pass: {reports:#?}"
-    );
+    (calsync, a, b, event)
+}
 
-    for cal in [a, b] {
+async fn a_write_that_loses_a_race_keeps_both_edits_without_duplicates(kind: ServerKind) {
+    let (calsync, a, b, event) = renamed_and_synced_once(kind, "race edit").await;
+    Race::new(&b, Interference::Edit)
+        .run_pass(&calsync, kind)
+        .await;
+    for cal in [&a, &b] {
         let held = Held::read(cal).await;
         held.assert_exactly(&[&event], "after the race");
         let merged = held.get(&event);
@@ -197,5 +232,26 @@ async fn a_write_that_loses_a_race_keeps_both_edits_without_duplicates(kind: Ser
     }
     calsync
         .sync_expecting_nothing("the raced pass left both sides in sync")
+        .await;
+}
+
+/// The copy is deleted by someone who never saw the rename: the edit beats the delete.
+async fn a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit(kind: ServerKind) {
+    let (calsync, a, b, event) = renamed_and_synced_once(kind, "race delete").await;
+    Race::new(&b, Interference::Delete)
+        .run_pass(&calsync, kind)
+        .await;
+    for cal in [&a, &b] {
+        let held = Held::read(cal).await;
+        held.assert_exactly(&[&event], "after the race");
+        assert_eq!(
+            held.get(&event).summary(),
+            Some("Raced and renamed"),
+            "{}: the edit is kept, on both sides",
+            held.label
+        );
+    }
+    calsync
+        .sync_expecting_nothing("the restored copy is stable")
         .await;
 }

@@ -60,6 +60,51 @@ async fn star(kinds: [ServerKind; 3], relay: bool) {
     calsync
         .sync_expecting_nothing(&format!("{scenario} converged"))
         .await;
+
+    // The second spoke edits a copy it shares with both others (the hub's event, or with
+    // relaying, the first spoke's): the edit reaches the original and the other copy.
+    let shared = if relay { e1 } else { h };
+    let on_s2 = Held::read(s2).await;
+    rewrite(s2, on_s2.get(shared), |t| {
+        set_property(t, "SUMMARY", "SUMMARY:Renamed on a spoke")
+    })
+    .await;
+    let pass = calsync.sync().await;
+    assert_eq!(
+        (pass.ops(hub).updated, pass.ops(s1).updated, pass.writes()),
+        (1, 1, 2),
+        "{label} {scenario}: {pass:#?}"
+    );
+    for cal in [hub, s1, s2] {
+        let held = Held::read(cal).await;
+        assert_eq!(
+            held.get(shared).summary(),
+            Some("Renamed on a spoke"),
+            "{} {scenario}",
+            held.label
+        );
+    }
+
+    // The hub deletes its own event: it leaves both spokes.
+    let on_hub = Held::read(hub).await;
+    hub.raw.delete(&on_hub.get(h).href).await;
+    let pass = calsync.sync().await;
+    assert_eq!(
+        (pass.ops(s1).deleted, pass.ops(s2).deleted, pass.writes()),
+        (1, 1, 2),
+        "{label} {scenario}: {pass:#?}"
+    );
+    assert_holds(hub, &[e1, e2], "after the hub's delete").await;
+    if relay {
+        assert_holds(s1, &[e1, e2], "after the hub's delete").await;
+        assert_holds(s2, &[e1, e2], "after the hub's delete").await;
+    } else {
+        assert_holds(s1, &[e1], "after the hub's delete").await;
+        assert_holds(s2, &[e2], "after the hub's delete").await;
+    }
+    calsync
+        .sync_expecting_nothing(&format!("{scenario} converged again"))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
