@@ -140,6 +140,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         shadow.deleted = true;
         for (calendar, side) in &shadow.sides {
             let item = ItemRef::new(calendar.clone(), side.remote_id.clone());
+            if unreadable(ctx, out, &item) {
+                continue;
+            }
             let etag = etag_of(&item);
             out.ops.push(PlannedOp {
                 origin: key.clone(),
@@ -324,7 +327,7 @@ fn place(
 
     let origin_desired = projection(ctx, key, &shadow.base, origin_cal);
     match shadow.sides.get(origin_cal) {
-        Some(side) => update_if_needed(key, origin_cal, side, origin_desired, etag_of, out),
+        Some(side) => update_if_needed(ctx, key, origin_cal, side, origin_desired, etag_of, out),
         // Deleted there while a two-way side edited it: the edit wins, the original returns.
         None if recreate_origin => create(key, origin_cal, &tag, origin_desired, out),
         // Left a windowed listing: its copies stay as they are.
@@ -339,6 +342,9 @@ fn place(
         let side = shadow.sides.get(target);
         let remove = |out: &mut Output, side: &Side| {
             let item = ItemRef::new(target.clone(), side.remote_id.clone());
+            if unreadable(ctx, out, &item) {
+                return;
+            }
             let etag = etag_of(&item);
             out.ops.push(PlannedOp {
                 origin: key.clone(),
@@ -401,7 +407,7 @@ fn place(
         }
         let desired = projection(ctx, key, &shadow.base, target);
         match side {
-            Some(side) => update_if_needed(key, target, side, desired, etag_of, out),
+            Some(side) => update_if_needed(ctx, key, target, side, desired, etag_of, out),
             None => match fit {
                 WindowFit::Inside => create(key, target, &tag, desired, out),
                 WindowFit::Later => pending = true,
@@ -429,7 +435,26 @@ fn projection(ctx: &Ctx<'_>, key: &OriginKey, base: &Event, calendar: &CalendarI
     )
 }
 
+/// Bound to its original but unreadable now: never written over or deleted, so that nothing
+/// of what another client stored there is lost; it rejoins the sync once it reads again.
+fn unreadable(ctx: &Ctx<'_>, out: &Output, item: &ItemRef) -> bool {
+    let binding = match out.delta.items.get(item) {
+        Some(binding) => binding.as_ref(),
+        None => ctx.state.items.get(item),
+    };
+    binding.is_some_and(|b| {
+        matches!(
+            b.status,
+            ItemStatus::Ignored {
+                reason: IgnoreReason::Malformed,
+                ..
+            }
+        )
+    })
+}
+
 fn update_if_needed(
+    ctx: &Ctx<'_>,
     key: &OriginKey,
     calendar: &CalendarId,
     side: &Side,
@@ -442,6 +467,9 @@ fn update_if_needed(
         return;
     }
     let item = ItemRef::new(calendar.clone(), side.remote_id.clone());
+    if unreadable(ctx, out, &item) {
+        return;
+    }
     let etag = etag_of(&item);
     let fields = field_hashes(&desired);
     out.ops.push(PlannedOp {

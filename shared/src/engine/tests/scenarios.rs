@@ -429,6 +429,41 @@ fn a_malformed_item_is_reported_and_deletes_nothing() {
 }
 
 #[test]
+fn a_malformed_item_is_never_written_over_until_it_reads_again() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass();
+    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let original = RemoteId("a1.ics".into());
+    world.user_spoil("ca", &original);
+    assert_eq!(world.pass().writes(), 0);
+    // The copy is edited while the original cannot be read: the original is not overwritten.
+    world.user_edit("cb", &copy, 5, |m| m.location = Some("Room 2".into()));
+    assert_eq!(
+        world.pass().writes(),
+        0,
+        "the unreadable original is left alone"
+    );
+    assert!(
+        world
+            .malformed
+            .contains(&ItemRef::new(cal("ca"), original.clone()))
+    );
+    // Once it reads again, both edits meet.
+    world.user_repair("ca", &original, 10, |m| m.summary = Some("Repaired".into()));
+    world.settle_down(3);
+    for (calendar, id) in [("ca", original), ("cb", copy)] {
+        let master = world.calendars[&cal(calendar)][&id]
+            .1
+            .master
+            .clone()
+            .unwrap();
+        assert_eq!(master.summary.as_deref(), Some("Repaired"), "{calendar}");
+        assert_eq!(master.location.as_deref(), Some("Room 2"), "{calendar}");
+    }
+}
+
+#[test]
 fn a_write_that_races_is_re_read_and_merged() {
     let mut world = World::pair(LinkRules::default());
     world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
