@@ -8,7 +8,7 @@
 
 use super::fixtures::{calendar, day, ical_date, timed_event, uid};
 use super::harness::{Cal, Calsync};
-use super::stored::Held;
+use super::stored::{Held, rewrite, set_property};
 use calsync_testkit::ServerKind;
 
 on_every_server!(a_malformed_event_is_reported_and_nothing_is_deleted);
@@ -119,5 +119,47 @@ async fn a_malformed_event_is_reported_and_nothing_is_deleted(kind: ServerKind) 
 
     calsync
         .sync_expecting_nothing("a malformed event is not retried as a change")
+        .await;
+
+    // The copy of the spoiled event is edited: the unreadable original is not written over.
+    let spoiled_etag = a.raw.get("spoiled.ics").await.unwrap().1;
+    rewrite(b, on_b.get(&spoiled), |t| {
+        set_property(t, "LOCATION", "LOCATION:Edited on B")
+    })
+    .await;
+    let pass = calsync.sync().await;
+    assert_eq!(pass.writes(), 0, "{kind}: {pass:#?}");
+    assert_eq!(
+        a.raw.get("spoiled.ics").await.unwrap().1,
+        spoiled_etag,
+        "{kind}: the malformed original is left exactly as it was"
+    );
+
+    // Once it reads again, its edit and the copy's meet on both sides.
+    a.raw
+        .put(
+            "spoiled.ics",
+            &timed_event(&spoiled, "Repaired on A", 11, 11, &[]),
+        )
+        .await;
+    let pass = calsync.sync().await;
+    assert_eq!(
+        (pass.ops(a).updated, pass.ops(b).updated),
+        (1, 1),
+        "{kind}: {pass:#?}"
+    );
+    for cal in [a, b] {
+        let held = Held::read(cal).await;
+        let repaired = held.get(&spoiled);
+        assert_eq!(
+            (repaired.summary(), repaired.value("LOCATION")),
+            (Some("Repaired on A"), Some("Edited on B")),
+            "{}:\n{}",
+            held.label,
+            repaired.text
+        );
+    }
+    calsync
+        .sync_expecting_nothing("the repaired event is in sync")
         .await;
 }
