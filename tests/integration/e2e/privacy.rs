@@ -1,4 +1,5 @@
-//! `--privacy busy`: the copy says when, and nothing else.
+//! `--privacy busy`: the copy says when, and nothing else; it is a mirror of the original,
+//! restored when edited or deleted, and nothing done to it reaches the original.
 
 use super::fixtures::{calendar, day, ical_date, uid};
 use super::harness::Calsync;
@@ -120,4 +121,22 @@ async fn a_busy_copy_holds_the_time_and_nothing_private(kind: ServerKind) {
     calsync
         .sync_expecting_nothing("the restored mirror is stable")
         .await;
+
+    // A deleted mirror is made again, and its deletion never reaches the original.
+    b.raw.delete(&find(b, &secret).await.href).await;
+    let pass = calsync.sync().await;
+    assert_eq!(
+        (pass.ops(b).created, pass.writes()),
+        (1, 1),
+        "{kind}: the mirror is recreated: {pass:#?}"
+    );
+    assert_eq!(
+        find(b, &secret).await.values("SUMMARY"),
+        vec!["Busy"],
+        "{kind}"
+    );
+    assert!(
+        a.raw.get("secret.ics").await.is_some(),
+        "{kind}: the original stays"
+    );
 }
