@@ -1,10 +1,11 @@
 //! A stored event calsync cannot read is reported and left alone: the other events still
 //! sync, and neither it nor its copy is deleted.
 //!
-//! Servers refuse most invalid data on PUT (Radicale refuses anything its parser rejects,
-//! Xandikos and DAViCal refuse bad values, sabre/dav refuses a missing DTSTART), so each
-//! server gets the first of several malformed forms it stores and calsync cannot use. Every
-//! server tested stores at least the last one (two overrides of the same instance).
+//! Servers refuse most invalid data on PUT: Radicale stores only what its parser accepts,
+//! DAViCal and sabre/dav refuse a VEVENT without DTSTART (with a 500) and bad values,
+//! Xandikos refuses bad values. So each server gets the first of several malformed forms it
+//! stores and calsync cannot use: Xandikos a VEVENT without DTSTART, DAViCal and sabre/dav two
+//! masters with one UID, Radicale two overrides of the same instance.
 
 use super::fixtures::{calendar, day, ical_date, timed_event, uid};
 use super::harness::{Cal, Calsync};
