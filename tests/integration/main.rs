@@ -4,4 +4,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod caldav_adapter;
+mod e2e;
 mod servers_smoke;

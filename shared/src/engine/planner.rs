@@ -82,6 +82,11 @@ fn ingest(
         let prior = input.state.items.get(item);
         let prior_origin = prior.and_then(|binding| match &binding.status {
             ItemStatus::Synced { origin } => Some(origin.clone()),
+            // Bound to an original, then unreadable: still that original's item.
+            ItemStatus::Ignored {
+                reason: IgnoreReason::Malformed,
+                origin,
+            } => origin.clone(),
             ItemStatus::Ignored { .. } => None,
         });
         match observation {
@@ -96,13 +101,12 @@ fn ingest(
                             item: item.clone(),
                             reason: malformed.reason.clone(),
                         });
-                        // Unreadable data never counts as a deletion: a bound item stays bound.
-                        let status = match prior_origin {
-                            Some(origin) => ItemStatus::Synced { origin },
-                            None => ItemStatus::Ignored {
-                                reason: IgnoreReason::Malformed,
-                                origin: None,
-                            },
+                        // Unreadable data never counts as a deletion and is never written
+                        // over: a bound item stays bound to its original, left alone until it
+                        // reads again.
+                        let status = ItemStatus::Ignored {
+                            reason: IgnoreReason::Malformed,
+                            origin: prior_origin,
                         };
                         out.bind(item.clone(), etag.clone(), status);
                         continue;

@@ -58,6 +58,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
 
     // What disappeared.
     let mut deleted_sides: Vec<CalendarId> = Vec::new();
+    // A side deleted while it still held an older version than the logical event (a write to
+    // it failed or raced) was deleted by someone who never saw the newer edit.
+    let mut deleted_unseen_edit = false;
     for (calendar, (item, removal)) in &work.removed {
         let Some(side) = shadow.sides.get(calendar) else {
             continue;
@@ -67,9 +70,11 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
         let left_window = *removal == Removal::Vanished
             && window_fit(&shadow.base, ctx.window) != WindowFit::Inside;
+        let behind = side.hash != content_hash(&projection(ctx, key, &shadow.base, calendar));
         shadow.sides.remove(calendar);
         if !left_window && two_way(calendar) {
             deleted_sides.push(calendar.clone());
+            deleted_unseen_edit |= behind && !shadow.deleted;
         }
     }
 
@@ -117,8 +122,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
     };
 
-    // Deletion, unless a two-way side edited the event (an edit beats a delete).
-    let edited = !changed_by.is_empty();
+    // Deletion, unless a two-way side edited the event, now or in an edit the deleting side
+    // never received (an edit beats a delete).
+    let edited = !changed_by.is_empty() || deleted_unseen_edit;
     if shadow.deleted && edited {
         shadow.deleted = false;
         out.notices.push(Notice::EditBeatDelete {
@@ -134,6 +140,9 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         shadow.deleted = true;
         for (calendar, side) in &shadow.sides {
             let item = ItemRef::new(calendar.clone(), side.remote_id.clone());
+            if unreadable(ctx, out, &item) {
+                continue;
+            }
             let etag = etag_of(&item);
             out.ops.push(PlannedOp {
                 origin: key.clone(),
@@ -146,7 +155,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     }
 
     // Merge two-way edits into the logical event.
-    if edited {
+    if !changed_by.is_empty() {
         let contributions: Vec<Contribution<'_>> = changed_by
             .iter()
             .filter_map(|(calendar, changed)| {
@@ -316,9 +325,9 @@ fn place(
     let fit = window_fit(&shadow.base, ctx.window);
     let mut pending = false;
 
-    let origin_desired = origin_projection(&shadow.base);
+    let origin_desired = projection(ctx, key, &shadow.base, origin_cal);
     match shadow.sides.get(origin_cal) {
-        Some(side) => update_if_needed(key, origin_cal, side, origin_desired, etag_of, out),
+        Some(side) => update_if_needed(ctx, key, origin_cal, side, origin_desired, etag_of, out),
         // Deleted there while a two-way side edited it: the edit wins, the original returns.
         None if recreate_origin => create(key, origin_cal, &tag, origin_desired, out),
         // Left a windowed listing: its copies stay as they are.
@@ -333,6 +342,9 @@ fn place(
         let side = shadow.sides.get(target);
         let remove = |out: &mut Output, side: &Side| {
             let item = ItemRef::new(target.clone(), side.remote_id.clone());
+            if unreadable(ctx, out, &item) {
+                return;
+            }
             let etag = etag_of(&item);
             out.ops.push(PlannedOp {
                 origin: key.clone(),
@@ -393,17 +405,9 @@ fn place(
             // Another link already keeps a copy of this original there: one copy is enough.
             continue;
         }
-        let copy_key = tag.copy_key(target);
-        let desired = copy_projection(
-            &shadow.base,
-            ctx.link.privacy_for(target),
-            &ctx.link.rules.busy_title,
-            &tag,
-            &ctx.link.id,
-            &copy_key,
-        );
+        let desired = projection(ctx, key, &shadow.base, target);
         match side {
-            Some(side) => update_if_needed(key, target, side, desired, etag_of, out),
+            Some(side) => update_if_needed(ctx, key, target, side, desired, etag_of, out),
             None => match fit {
                 WindowFit::Inside => create(key, target, &tag, desired, out),
                 WindowFit::Later => pending = true,
@@ -414,7 +418,43 @@ fn place(
     shadow.pending = pending;
 }
 
+/// What `calendar` should hold for this original: the logical event in its original form on
+/// the origin's calendar, the link's projection of it (privacy, markers) on any other.
+fn projection(ctx: &Ctx<'_>, key: &OriginKey, base: &Event, calendar: &CalendarId) -> Event {
+    if calendar == &key.calendar {
+        return origin_projection(base);
+    }
+    let tag = OriginTag::new(ctx.tenant.clone(), key.clone());
+    copy_projection(
+        base,
+        ctx.link.privacy_for(calendar),
+        &ctx.link.rules.busy_title,
+        &tag,
+        &ctx.link.id,
+        &tag.copy_key(calendar),
+    )
+}
+
+/// Bound to its original but unreadable now: never written over or deleted, so that nothing
+/// of what another client stored there is lost; it rejoins the sync once it reads again.
+fn unreadable(ctx: &Ctx<'_>, out: &Output, item: &ItemRef) -> bool {
+    let binding = match out.delta.items.get(item) {
+        Some(binding) => binding.as_ref(),
+        None => ctx.state.items.get(item),
+    };
+    binding.is_some_and(|b| {
+        matches!(
+            b.status,
+            ItemStatus::Ignored {
+                reason: IgnoreReason::Malformed,
+                ..
+            }
+        )
+    })
+}
+
 fn update_if_needed(
+    ctx: &Ctx<'_>,
     key: &OriginKey,
     calendar: &CalendarId,
     side: &Side,
@@ -427,6 +467,9 @@ fn update_if_needed(
         return;
     }
     let item = ItemRef::new(calendar.clone(), side.remote_id.clone());
+    if unreadable(ctx, out, &item) {
+        return;
+    }
     let etag = etag_of(&item);
     let fields = field_hashes(&desired);
     out.ops.push(PlannedOp {

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// How many 412 re-read/re-plan rounds one link gets in one pass.
-const MAX_ROUNDS: usize = 3;
+/// How many plan/write rounds one link gets in one pass: a round re-reads the calendars
+/// where a write raced (412) or where it created items, and plans again.
+const MAX_ROUNDS: usize = 4;
 
 #[derive(Debug, Clone, Default)]
 pub struct PassOptions {
@@ -159,7 +160,10 @@ impl SyncService {
                 session.failed.insert(info.id.clone(), error.to_string());
             }
         }
-        let checks = members
+        // Collected before streaming: a lazy iterator of closures in the future's state keeps
+        // rustc from proving the pass `Send` (rust-lang/rust#110338), and the AWS functions
+        // spawn passes.
+        let checks: Vec<_> = members
             .iter()
             .filter_map(|calendar| {
                 let info = calendars.get(*calendar)?.clone();
@@ -172,7 +176,8 @@ impl SyncService {
                     let result = checker.check(provider.as_ref(), info.clone()).await;
                     (info, result)
                 }
-            });
+            })
+            .collect();
         let results: Vec<(CalendarInfo, Result<Checked, CheckError>)> =
             futures::stream::iter(checks)
                 .buffer_unordered(8)
@@ -372,13 +377,18 @@ impl SyncService {
             let settlement = engine::settle(&plan, &outcomes);
             state.apply(&settlement.delta);
             total.extend(settlement.delta);
-            if settlement.recheck.is_empty() {
+            let mut recheck = settlement.recheck;
+            recheck.extend(created_on_incremental_feeds(&plan.ops, &outcomes, session));
+            if recheck.is_empty() {
                 break;
             }
-            // A write raced with someone else's: read those calendars again and re-plan.
+            // Read those calendars again and re-plan: what the new listing shows beyond our own
+            // writes (a racing edit, a copy deleted right after we made it) is handled now.
             observations.clear();
-            for calendar in &settlement.recheck {
+            for calendar in &recheck {
                 self.recheck(session, &providers, checker, calendar).await?;
+                // The listing was taken after this pass's writes: it supersedes their ETags.
+                index_writes.remove(calendar);
                 let (found, fixes) = self.observe(session, &providers, &state, calendar).await?;
                 observations.extend(found);
                 index_writes
@@ -547,16 +557,21 @@ impl SyncService {
         report: &mut LinkReport,
         index_writes: &mut BTreeMap<CalendarId, BTreeMap<crate::domain::RemoteId, IndexChange>>,
     ) -> Vec<OpOutcome> {
-        let calls = ops.iter().map(|planned| async move {
-            let outcome = match providers.get(planned.op.calendar()) {
-                Some((provider, info)) => self.write(provider.as_ref(), info, &planned.op).await,
-                None => OpOutcome::Failed {
-                    reason: "calendar not in this link".into(),
-                },
-            };
-            progress.advanced(1);
-            outcome
-        });
+        let calls: Vec<_> = ops
+            .iter()
+            .map(|planned| async move {
+                let outcome = match providers.get(planned.op.calendar()) {
+                    Some((provider, info)) => {
+                        self.write(provider.as_ref(), info, &planned.op).await
+                    }
+                    None => OpOutcome::Failed {
+                        reason: "calendar not in this link".into(),
+                    },
+                };
+                progress.advanced(1);
+                outcome
+            })
+            .collect();
         let outcomes: Vec<OpOutcome> = futures::stream::iter(calls)
             .buffered(self.write_parallelism.max(1))
             .collect()
@@ -631,6 +646,32 @@ impl SyncService {
     }
 }
 
+/// The calendars with an incremental change feed (a sync token) where `ops` created items.
+/// Their feed must be read again after the writes: Xandikos's sync-collection omits a member
+/// created and deleted since the token (its tokens name content states), so from the cursor of
+/// the check before our writes, a copy deleted right after we made it would never show as gone.
+fn created_on_incremental_feeds(
+    ops: &[engine::PlannedOp],
+    outcomes: &[OpOutcome],
+    session: &Session,
+) -> BTreeSet<CalendarId> {
+    ops.iter()
+        .zip(outcomes)
+        .filter(|(planned, outcome)| {
+            matches!(planned.op, Operation::Create { .. })
+                && matches!(outcome, OpOutcome::Written { .. })
+        })
+        .map(|(planned, _)| planned.op.calendar())
+        .filter(|calendar| {
+            session
+                .checked
+                .get(*calendar)
+                .is_some_and(|checked| checked.commit.state.cursor.token.is_some())
+        })
+        .cloned()
+        .collect()
+}
+
 fn calendar_facts(link: &Link, session: &Session) -> BTreeMap<CalendarId, CalendarFacts> {
     link.calendars
         .iter()
@@ -657,4 +698,15 @@ fn widest_window(links: &[Link], now: DateTime<Utc>) -> (DateTime<Utc>, DateTime
         .map(|l| l.rules.window.bounds(now))
         .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)))
         .unwrap_or_else(|| crate::domain::SyncWindow::default().bounds(now))
+}
+
+/// The AWS functions and the test harness spawn passes, so a pass must be `Send`: this fails
+/// to compile when it is not.
+#[cfg(test)]
+#[allow(dead_code)]
+fn a_pass_is_send<'a>(
+    service: &'a SyncService,
+    options: &'a PassOptions,
+) -> impl std::future::Future<Output = Result<Vec<LinkReport>, UseCaseError>> + Send + 'a {
+    service.run_pass(options, &NoProgress)
 }

@@ -29,6 +29,15 @@ impl TestCalendar {
 
     /// Stores `ics` as `resource_name` (creating or replacing it) and returns its ETag.
     pub async fn put(&self, resource_name: &str, ics: &str) -> String {
+        self.try_put(resource_name, ics)
+            .await
+            .unwrap_or_else(|refused| panic!("{}: {refused}", self.server.kind))
+    }
+
+    /// Like [`TestCalendar::put`], but a refusal (non-2xx) is returned as
+    /// `"PUT <url> answered <status>: <body>"` instead of failing the test: for data a server
+    /// may refuse (invalid iCalendar).
+    pub async fn try_put(&self, resource_name: &str, ics: &str) -> Result<String, String> {
         let url = self.resource_url(resource_name);
         let response = self
             .send(
@@ -40,16 +49,16 @@ impl TestCalendar {
         let status = response.status();
         if !status.is_success() {
             let text = response.text().await.unwrap_or_default();
-            panic!("{}: PUT {url} answered {status}: {text}", self.server.kind);
+            return Err(format!("PUT {url} answered {status}: {text}"));
         }
         match header(&response, "etag") {
-            Some(etag) => etag,
+            Some(etag) => Ok(etag),
             // RFC 4791 §5.3.4 lets a server that changed the data omit the ETag: ask for it.
             None => {
                 let (_, etag) = self.get(resource_name).await.unwrap_or_else(|| {
                     panic!("{}: {url} is gone right after its PUT", self.server.kind)
                 });
-                etag
+                Ok(etag)
             }
         }
     }

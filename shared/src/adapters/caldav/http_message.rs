@@ -138,7 +138,9 @@ impl HttpReply {
             503 if self.retry_after.is_some() => ProviderError::RateLimited {
                 retry_after: self.retry_after,
             },
-            408 | 500..=599 => ProviderError::Transient(format!("{what}: {}", self.status)),
+            // 423 Locked (RFC 4918 §11.3) without our having taken a lock: Xandikos answers it
+            // to a write while another write holds the collection's git index lock.
+            408 | 423 | 500..=599 => ProviderError::Transient(format!("{what}: {}", self.status)),
             _ => ProviderError::Permanent(format!("{what}: {}{conditions}", self.status)),
         }
     }
@@ -234,6 +236,10 @@ mod tests {
         ));
         assert!(matches!(
             reply(put.clone(), 502, "").error(),
+            ProviderError::Transient(_)
+        ));
+        assert!(matches!(
+            reply(put.clone(), 423, "").error(),
             ProviderError::Transient(_)
         ));
         let mut throttled = reply(put.clone(), 503, "");

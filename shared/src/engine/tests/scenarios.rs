@@ -429,6 +429,41 @@ fn a_malformed_item_is_reported_and_deletes_nothing() {
 }
 
 #[test]
+fn a_malformed_item_is_never_written_over_until_it_reads_again() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass();
+    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let original = RemoteId("a1.ics".into());
+    world.user_spoil("ca", &original);
+    assert_eq!(world.pass().writes(), 0);
+    // The copy is edited while the original cannot be read: the original is not overwritten.
+    world.user_edit("cb", &copy, 5, |m| m.location = Some("Room 2".into()));
+    assert_eq!(
+        world.pass().writes(),
+        0,
+        "the unreadable original is left alone"
+    );
+    assert!(
+        world
+            .malformed
+            .contains(&ItemRef::new(cal("ca"), original.clone()))
+    );
+    // Once it reads again, both edits meet.
+    world.user_repair("ca", &original, 10, |m| m.summary = Some("Repaired".into()));
+    world.settle_down(3);
+    for (calendar, id) in [("ca", original), ("cb", copy)] {
+        let master = world.calendars[&cal(calendar)][&id]
+            .1
+            .master
+            .clone()
+            .unwrap();
+        assert_eq!(master.summary.as_deref(), Some("Repaired"), "{calendar}");
+        assert_eq!(master.location.as_deref(), Some("Room 2"), "{calendar}");
+    }
+}
+
+#[test]
 fn a_write_that_races_is_re_read_and_merged() {
     let mut world = World::pair(LinkRules::default());
     world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
@@ -453,6 +488,56 @@ fn a_write_that_races_is_re_read_and_merged() {
         assert_eq!(master.summary.as_deref(), Some("Renamed"), "{calendar}");
         assert_eq!(master.location.as_deref(), Some("Upstairs"), "{calendar}");
     }
+}
+
+#[test]
+fn a_copy_deleted_before_it_received_an_edit_does_not_delete_the_edit() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass();
+    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
+        m.summary = Some("Renamed".into())
+    });
+    // The edit does not reach the copy (its write races), and then the copy is deleted by
+    // someone who never saw the edit.
+    world
+        .race_next_write
+        .insert(ItemRef::new(cal("cb"), copy.clone()));
+    world.pass();
+    world.user_delete("cb", &copy.0);
+    let report = world.pass();
+    assert!(
+        report
+            .plan
+            .notices
+            .iter()
+            .any(|n| matches!(n, Notice::EditBeatDelete { .. })),
+        "{:?}",
+        report.plan
+    );
+    assert_eq!(report.deletes, 0);
+    for calendar in ["ca", "cb"] {
+        let events = world.events(calendar);
+        assert_eq!(events.len(), 1, "{calendar}");
+        assert_eq!(events[0].summary(), Some("Renamed"), "{calendar}");
+    }
+    assert_eq!(world.pass().writes(), 0);
+}
+
+#[test]
+fn a_deleted_copy_that_was_up_to_date_still_deletes_its_original() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass();
+    world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
+        m.summary = Some("Renamed".into())
+    });
+    world.pass();
+    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    world.user_delete("cb", &copy.0);
+    assert_eq!(world.pass().deletes, 1);
+    assert!(world.events("ca").is_empty());
 }
 
 #[test]

@@ -22,6 +22,8 @@ pub struct World {
     etag_counter: u64,
     /// Items whose next write fails with 412 (someone else wrote first).
     pub race_next_write: BTreeSet<ItemRef>,
+    /// Items whose stored data is unreadable (until a user or a write replaces it).
+    pub malformed: BTreeSet<ItemRef>,
 }
 
 pub fn cal(name: &str) -> CalendarId {
@@ -96,6 +98,7 @@ impl World {
             now: now(),
             etag_counter: 0,
             race_next_write: BTreeSet::new(),
+            malformed: BTreeSet::new(),
         }
     }
 
@@ -146,6 +149,26 @@ impl World {
         entry.0 = etag;
     }
 
+    /// Another client stores something unreadable in place of the item.
+    pub fn user_spoil(&mut self, calendar: &str, name: &RemoteId) {
+        self.user_touch(calendar, name);
+        self.malformed
+            .insert(ItemRef::new(cal(calendar), name.clone()));
+    }
+
+    /// The item reads again, edited through `f`.
+    pub fn user_repair(
+        &mut self,
+        calendar: &str,
+        name: &RemoteId,
+        minutes: i64,
+        f: impl FnOnce(&mut Component),
+    ) {
+        self.malformed
+            .remove(&ItemRef::new(cal(calendar), name.clone()));
+        self.user_edit(calendar, name, minutes, f);
+    }
+
     /// The server rewrites the item without changing it: only its ETag changes.
     pub fn user_touch(&mut self, calendar: &str, name: &RemoteId) {
         let etag = self.next_etag();
@@ -187,10 +210,17 @@ impl World {
                 let item = ItemRef::new(calendar.clone(), id.clone());
                 let bound = self.state.items.get(&item).and_then(|b| b.etag.as_ref());
                 if bound != Some(etag) {
+                    let body = if self.malformed.contains(&item) {
+                        Err(crate::domain::MalformedEvent {
+                            reason: "no DTSTART".into(),
+                        })
+                    } else {
+                        Ok(event.clone())
+                    };
                     observations.push(Observation::Present {
                         item,
                         etag: Some(etag.clone()),
-                        body: Ok(event.clone()),
+                        body,
                     });
                 }
             }
@@ -275,6 +305,7 @@ impl World {
                     }
                     Some(stored) => {
                         *stored = (etag.clone(), event.clone());
+                        self.malformed.remove(item);
                         report.updates += 1;
                         OpOutcome::Written {
                             remote_id: item.remote_id.clone(),
@@ -295,6 +326,7 @@ impl World {
                     }
                     Some(_) => {
                         items.remove(&item.remote_id);
+                        self.malformed.remove(item);
                         report.deletes += 1;
                         OpOutcome::Deleted
                     }

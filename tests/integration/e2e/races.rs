@@ -1,0 +1,257 @@
+//! A write that loses a race: another client edits the copy between calsync's read and its
+//! conditional write, the real server answers 412, and calsync re-reads and merges instead of
+//! overwriting the other client's edit or duplicating the event.
+
+use super::fixtures::{timed_event, uid};
+use super::harness::{Cal, Calsync};
+use super::library::sync_service;
+use super::stored::{Held, rewrite, set_property, unfold};
+use async_trait::async_trait;
+use calsync_core::adapters::ProviderConnector;
+use calsync_core::domain::{
+    CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor,
+};
+use calsync_core::ports::{
+    CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
+    EventWriter, FetchedItem, ProviderError, WriteOutcome,
+};
+use calsync_core::usecases::{Connector, Credentials, NoProgress, PassOptions};
+use calsync_testkit::{ServerKind, TestCalendar};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+on_every_server!(
+    a_write_that_loses_a_race_keeps_both_edits_without_duplicates,
+    a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit,
+);
+
+const PHONE_LOCATION: &str = "Room 7 (booked from a phone)";
+
+/// What another client does to the item just before calsync's first update to it.
+#[derive(Debug, Clone, Copy)]
+enum Interference {
+    /// Sets the location.
+    Edit,
+    Delete,
+}
+
+/// Another client's write just before calsync's first update to one calendar.
+struct Race {
+    calendar: String,
+    observer: TestCalendar,
+    interference: Interference,
+    fired: AtomicBool,
+    /// The real server refused calsync's write (412, or 404 for a deleted item).
+    lost: AtomicBool,
+}
+
+impl Race {
+    fn new(target: &Cal, interference: Interference) -> Arc<Race> {
+        Arc::new(Race {
+            calendar: target.id.clone(),
+            observer: target.raw.clone(),
+            interference,
+            fired: AtomicBool::new(false),
+            lost: AtomicBool::new(false),
+        })
+    }
+
+    async fn interfere(&self, resource: &RemoteId) {
+        match self.interference {
+            Interference::Edit => {
+                let (text, _) = self.observer.get(&resource.0).await.unwrap();
+                let text = unfold(&text).join("\r\n") + "\r\n";
+                let edited = set_property(&text, "LOCATION", &format!("LOCATION:{PHONE_LOCATION}"));
+                self.observer.put(&resource.0, &edited).await;
+            }
+            Interference::Delete => self.observer.delete(&resource.0).await,
+        }
+    }
+
+    /// Runs one pass of calsync's own sync service over `calsync`'s data directory, with this
+    /// race armed, and checks that the race really happened and was recovered within the pass.
+    async fn run_pass(self: &Arc<Race>, calsync: &Calsync, kind: ServerKind) {
+        let connector = Arc::new(RacingConnector {
+            real: ProviderConnector::default(),
+            race: self.clone(),
+        });
+        let reports = sync_service(calsync.data_dir(), connector)
+            .run_pass(&PassOptions::default(), &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            self.fired.load(Ordering::SeqCst),
+            "{kind}: calsync never updated the copy: {reports:#?}"
+        );
+        assert!(
+            self.lost.load(Ordering::SeqCst),
+            "{kind}: the server did not refuse the stale write: {reports:#?}"
+        );
+        assert!(
+            reports.iter().all(|r| r.ok && r.errors.is_empty()),
+            "{kind}: the race is recovered within the pass: {reports:#?}"
+        );
+    }
+}
+
+struct RacingConnector {
+    real: ProviderConnector,
+    race: Arc<Race>,
+}
+
+#[async_trait]
+impl Connector for RacingConnector {
+    async fn connect(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn CalendarProvider>, ProviderError> {
+        Ok(Arc::new(RacingProvider {
+            real: self.real.connect(credentials).await?,
+            race: self.race.clone(),
+        }))
+    }
+}
+
+struct RacingProvider {
+    real: Arc<dyn CalendarProvider>,
+    race: Arc<Race>,
+}
+
+#[async_trait]
+impl CalendarDirectory for RacingProvider {
+    async fn calendars(&self) -> Result<Vec<DiscoveredCalendar>, ProviderError> {
+        self.real.calendars().await
+    }
+    async fn probe(&self, calendar: &CalendarInfo) -> Result<Capabilities, ProviderError> {
+        self.real.probe(calendar).await
+    }
+}
+
+#[async_trait]
+impl ChangeFeed for RacingProvider {
+    async fn changes(
+        &self,
+        calendar: &CalendarInfo,
+        cursor: &SyncCursor,
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<ChangeBatch, ProviderError> {
+        self.real.changes(calendar, cursor, window).await
+    }
+}
+
+#[async_trait]
+impl EventReader for RacingProvider {
+    async fn fetch(
+        &self,
+        calendar: &CalendarInfo,
+        ids: &[RemoteId],
+    ) -> Result<Vec<FetchedItem>, ProviderError> {
+        self.real.fetch(calendar, ids).await
+    }
+}
+
+#[async_trait]
+impl EventWriter for RacingProvider {
+    async fn create(
+        &self,
+        calendar: &CalendarInfo,
+        key: &CopyKey,
+        event: &Event,
+    ) -> Result<WriteOutcome, ProviderError> {
+        self.real.create(calendar, key, event).await
+    }
+
+    async fn update(
+        &self,
+        calendar: &CalendarInfo,
+        id: &RemoteId,
+        etag: Option<&Etag>,
+        event: &Event,
+    ) -> Result<WriteOutcome, ProviderError> {
+        let race = &self.race;
+        if calendar.id.as_str() == race.calendar && !race.fired.swap(true, Ordering::SeqCst) {
+            race.interfere(id).await;
+            let result = self.real.update(calendar, id, etag, event).await;
+            if matches!(
+                result,
+                Err(ProviderError::PreconditionFailed | ProviderError::NotFound)
+            ) {
+                race.lost.store(true, Ordering::SeqCst);
+            }
+            return result;
+        }
+        self.real.update(calendar, id, etag, event).await
+    }
+
+    async fn delete(
+        &self,
+        calendar: &CalendarInfo,
+        id: &RemoteId,
+        etag: Option<&Etag>,
+    ) -> Result<(), ProviderError> {
+        self.real.delete(calendar, id, etag).await
+    }
+}
+
+/// A pair with one event synced from A to B, then renamed on A: the next pass updates B.
+async fn renamed_and_synced_once(kind: ServerKind, scenario: &str) -> (Calsync, Cal, Cal, String) {
+    let (calsync, cals) = Calsync::with_calendars(scenario, &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("race", &a, &b).await;
+    let event = uid("raced");
+    a.raw
+        .put("raced.ics", &timed_event(&event, "Raced", 17, 10, &[]))
+        .await;
+    let pass = calsync.sync().await;
+    assert_eq!(pass.ops(&b).created, 1, "{kind}: {pass:#?}");
+    let on_a = Held::read(&a).await;
+    rewrite(&a, on_a.get(&event), |t| {
+        set_property(t, "SUMMARY", "SUMMARY:Raced and renamed")
+    })
+    .await;
+    (calsync, a, b, event)
+}
+
+async fn a_write_that_loses_a_race_keeps_both_edits_without_duplicates(kind: ServerKind) {
+    let (calsync, a, b, event) = renamed_and_synced_once(kind, "race edit").await;
+    Race::new(&b, Interference::Edit)
+        .run_pass(&calsync, kind)
+        .await;
+    for cal in [&a, &b] {
+        let held = Held::read(cal).await;
+        held.assert_exactly(&[&event], "after the race");
+        let merged = held.get(&event);
+        assert_eq!(
+            (merged.summary(), merged.value("LOCATION")),
+            (Some("Raced and renamed"), Some(PHONE_LOCATION)),
+            "{}: calsync's change and the phone's edit are both kept:\n{}",
+            held.label,
+            merged.text
+        );
+    }
+    calsync
+        .sync_expecting_nothing("the raced pass left both sides in sync")
+        .await;
+}
+
+/// The copy is deleted by someone who never saw the rename: the edit beats the delete.
+async fn a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit(kind: ServerKind) {
+    let (calsync, a, b, event) = renamed_and_synced_once(kind, "race delete").await;
+    Race::new(&b, Interference::Delete)
+        .run_pass(&calsync, kind)
+        .await;
+    for cal in [&a, &b] {
+        let held = Held::read(cal).await;
+        held.assert_exactly(&[&event], "after the race");
+        assert_eq!(
+            held.get(&event).summary(),
+            Some("Raced and renamed"),
+            "{}: the edit is kept, on both sides",
+            held.label
+        );
+    }
+    calsync
+        .sync_expecting_nothing("the restored copy is stable")
+        .await;
+}
