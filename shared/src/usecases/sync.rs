@@ -432,7 +432,10 @@ impl SyncService {
                     for (remote_id, change) in &writes {
                         match change {
                             IndexChange::Upsert(etag) => {
-                                checked.calendar.index.insert(remote_id.clone(), etag.clone());
+                                checked
+                                    .calendar
+                                    .index
+                                    .insert(remote_id.clone(), etag.clone());
                             }
                             IndexChange::Remove => {
                                 checked.calendar.index.remove(remote_id);
