@@ -163,6 +163,23 @@ mod tests {
             .collect()
     }
 
+    /// A side that edited `event` since `base()`.
+    fn side<'a>(
+        calendar: &'a CalendarId,
+        event: &'a Event,
+        hashes: &'a FieldHashes,
+        is_origin: bool,
+    ) -> Contribution<'a> {
+        Contribution {
+            calendar,
+            event,
+            hashes,
+            changed: changed(&base(), event),
+            modified_at: event.modified_at(),
+            is_origin,
+        }
+    }
+
     fn origin() -> OriginKey {
         OriginKey {
             calendar: CalendarId::parse("ca").unwrap(),
@@ -179,24 +196,7 @@ mod tests {
         let a = edited(|m| m.summary = Some("Team lunch".into()), 1);
         let b = edited(|m| m.location = Some("Canteen".into()), 2);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
-        let sides = [
-            Contribution {
-                calendar: &ca,
-                event: &a,
-                hashes: &ha,
-                changed: changed(&base(), &a),
-                modified_at: a.modified_at(),
-                is_origin: true,
-            },
-            Contribution {
-                calendar: &cb,
-                event: &b,
-                hashes: &hb,
-                changed: changed(&base(), &b),
-                modified_at: b.modified_at(),
-                is_origin: false,
-            },
-        ];
+        let sides = [side(&ca, &a, &ha, true), side(&cb, &b, &hb, false)];
         let merged = merge(&base(), &origin(), &sides);
         let master = merged.base.master.unwrap();
         assert_eq!(master.summary.as_deref(), Some("Team lunch"));
@@ -213,24 +213,7 @@ mod tests {
         let a = edited(|m| m.summary = Some("Older".into()), 1);
         let b = edited(|m| m.summary = Some("Newer".into()), 2);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
-        let sides = [
-            Contribution {
-                calendar: &ca,
-                event: &a,
-                hashes: &ha,
-                changed: changed(&base(), &a),
-                modified_at: a.modified_at(),
-                is_origin: true,
-            },
-            Contribution {
-                calendar: &cb,
-                event: &b,
-                hashes: &hb,
-                changed: changed(&base(), &b),
-                modified_at: b.modified_at(),
-                is_origin: false,
-            },
-        ];
+        let sides = [side(&ca, &a, &ha, true), side(&cb, &b, &hb, false)];
         let merged = merge(&base(), &origin(), &sides);
         assert_eq!(
             merged.base.master.unwrap().summary.as_deref(),
@@ -250,24 +233,7 @@ mod tests {
         let a = edited(|m| m.summary = Some("From origin".into()), 5);
         let b = edited(|m| m.summary = Some("From copy".into()), 5);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
-        let sides = [
-            Contribution {
-                calendar: &cb,
-                event: &b,
-                hashes: &hb,
-                changed: changed(&base(), &b),
-                modified_at: b.modified_at(),
-                is_origin: false,
-            },
-            Contribution {
-                calendar: &ca,
-                event: &a,
-                hashes: &ha,
-                changed: changed(&base(), &a),
-                modified_at: a.modified_at(),
-                is_origin: true,
-            },
-        ];
+        let sides = [side(&cb, &b, &hb, false), side(&ca, &a, &ha, true)];
         let merged = merge(&base(), &origin(), &sides);
         assert_eq!(
             merged.base.master.unwrap().summary.as_deref(),

@@ -8,6 +8,7 @@ mod classify;
 mod input;
 mod merge;
 mod observed;
+mod place;
 mod plan;
 mod planner;
 mod project;

@@ -252,6 +252,26 @@ impl World {
         })
     }
 
+    /// Plans from the given observations instead of the world's own.
+    pub fn plan_observed(
+        &self,
+        observations: &[Observation],
+        other_links: &BTreeSet<crate::domain::LinkId>,
+        full: bool,
+    ) -> Plan {
+        plan(&PlanInput {
+            tenant: &self.tenant,
+            link: &self.link,
+            other_links,
+            calendars: &self.facts,
+            observations,
+            state: &self.state,
+            now: self.now,
+            full_reconcile: full,
+            allow_mass_delete: false,
+        })
+    }
+
     pub fn pass(&mut self) -> PassReport {
         let plan = self.plan_now(false);
         self.execute(plan)

@@ -1,0 +1,359 @@
+//! One link within a pass: observe its calendars, then plan -> write -> settle in rounds (a
+//! round re-reads calendars where a write raced or created items), then commit it all at once.
+
+use super::writes::IndexWrites;
+use super::{LinkProviders, LinkReport, PassOptions, Progress, Session, SyncService};
+use crate::domain::{CalendarId, Link, LinkId};
+use crate::engine::{
+    self, CalendarFacts, LinkState, LinkStateDelta, Observation, OpOutcome, Operation, PlanInput,
+    PlannedOp,
+};
+use crate::ports::{CalendarCommit, IndexChange, LinkCommit, LinkStatus, SyncCommit};
+use crate::usecases::UseCaseError;
+use crate::usecases::check::{CalendarChecker, CheckError};
+use crate::usecases::observe::observe_calendar;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How many plan/write rounds one link gets in one pass.
+const MAX_ROUNDS: usize = 4;
+
+/// What a link pass needs from the pass around it.
+pub(super) struct PassScope<'a> {
+    pub link_ids: &'a BTreeSet<LinkId>,
+    pub checker: &'a CalendarChecker<'a>,
+    pub options: &'a PassOptions,
+    pub progress: &'a dyn Progress,
+}
+
+struct LinkPass<'a> {
+    service: &'a SyncService,
+    scope: &'a PassScope<'a>,
+    link: &'a Link,
+    session: &'a mut Session,
+    providers: LinkProviders,
+    state: LinkState,
+    status: LinkStatus,
+    index_writes: IndexWrites,
+    report: &'a mut LinkReport,
+}
+
+impl SyncService {
+    /// Syncs one link; `report` says how it went. An `Err` is an error of the pass (store,
+    /// provider) that left nothing committed for the link.
+    pub(super) async fn sync_checked_link(
+        &self,
+        link: &Link,
+        session: &mut Session,
+        scope: &PassScope<'_>,
+        report: &mut LinkReport,
+    ) -> Result<(), UseCaseError> {
+        let status = self.store.link_status(&self.tenant, &link.id).await?;
+        if let Some(reason) = &status.halted {
+            report.ok = false;
+            report.halted = Some(reason.clone());
+            return Ok(());
+        }
+        if is_quiet(link, session, &status) && !scope.options.full_reconcile {
+            // Nothing changed anywhere and the last pass finished cleanly: nothing to plan.
+            report.skipped = true;
+            return Ok(());
+        }
+        let stored = self.store.load_link_state(&self.tenant, &link.id).await?;
+        let providers = self.link_providers(link, session)?;
+        let mut pass = LinkPass {
+            service: self,
+            scope,
+            link,
+            session,
+            providers,
+            state: stored.state,
+            status: stored.status,
+            index_writes: IndexWrites::new(),
+            report,
+        };
+        let mut observations = Vec::new();
+        for calendar in &link.calendars {
+            observations.extend(pass.observe(calendar).await?);
+        }
+        let (delta, halted) = pass.rounds(observations).await?;
+        pass.commit(delta, halted).await
+    }
+}
+
+/// Every calendar reported no change and the last pass ended cleanly.
+fn is_quiet(link: &Link, session: &Session, status: &LinkStatus) -> bool {
+    let unchanged = link.calendars.iter().all(|c| {
+        session
+            .checked
+            .get(c)
+            .is_some_and(|checked| checked.unchanged)
+    });
+    unchanged
+        && status.version > 0
+        && status.last_success == status.last_run
+        && !status.allow_mass_delete_once
+}
+
+impl LinkPass<'_> {
+    /// Plans and writes until a round needs no re-read; returns the accumulated state changes
+    /// and, when the deletion guard stopped the link, why.
+    async fn rounds(
+        &mut self,
+        mut observations: Vec<Observation>,
+    ) -> Result<(LinkStateDelta, Option<String>), UseCaseError> {
+        let other_links: BTreeSet<LinkId> = self
+            .scope
+            .link_ids
+            .iter()
+            .filter(|id| *id != &self.link.id)
+            .cloned()
+            .collect();
+        let mut total = LinkStateDelta::default();
+        for round in 0..MAX_ROUNDS {
+            let facts = calendar_facts(self.link, self.session);
+            let plan = engine::plan(&PlanInput {
+                tenant: &self.service.tenant,
+                link: self.link,
+                other_links: &other_links,
+                calendars: &facts,
+                observations: &observations,
+                state: &self.state,
+                now: self.scope.checker.now,
+                full_reconcile: self.scope.options.full_reconcile && round == 0,
+                allow_mass_delete: self.status.allow_mass_delete_once,
+            });
+            self.report
+                .notices
+                .extend(plan.notices.iter().map(ToString::to_string));
+            self.report.conflicts.extend(
+                plan.conflicts
+                    .iter()
+                    .map(|c| format!("{}: {} kept from {}", c.origin.uid, c.field, c.winner)),
+            );
+            if let Some(trip) = &plan.halt {
+                tracing::warn!(%trip, "deletion guard tripped");
+                return Ok((total, Some(trip.to_string())));
+            }
+            self.scope.progress.planned(&self.link.name, plan.ops.len());
+            let outcomes = self
+                .service
+                .execute(
+                    &self.providers,
+                    &plan.ops,
+                    self.scope.progress,
+                    self.report,
+                    &mut self.index_writes,
+                )
+                .await;
+            let settlement = engine::settle(&plan, &outcomes);
+            self.state.apply(&settlement.delta);
+            total.extend(settlement.delta);
+            let mut recheck = settlement.recheck;
+            recheck.extend(created_on_incremental_feeds(
+                &plan.ops,
+                &outcomes,
+                self.session,
+            ));
+            if recheck.is_empty() {
+                break;
+            }
+            // Read those calendars again and re-plan: what the new listing shows beyond our own
+            // writes (a racing edit, a copy deleted right after we made it) is handled now.
+            observations.clear();
+            for calendar in &recheck {
+                self.recheck(calendar).await?;
+                // The listing was taken after this pass's writes: it supersedes their ETags.
+                self.index_writes.remove(calendar);
+                observations.extend(self.observe(calendar).await?);
+            }
+        }
+        Ok((total, None))
+    }
+
+    /// The observations of one calendar, reading the bodies it needs; index corrections found
+    /// while reading are kept for the commit.
+    async fn observe(&mut self, calendar: &CalendarId) -> Result<Vec<Observation>, UseCaseError> {
+        let (provider, _) = &self.providers[calendar];
+        let checked = self
+            .session
+            .checked
+            .get_mut(calendar)
+            .ok_or_else(|| UseCaseError::NotFound(format!("calendar {calendar}")))?;
+        let reader = provider.as_ref();
+        let state = &self.state;
+        let ((observations, fixes), updated) = self
+            .service
+            .retry
+            .run(|| {
+                let mut attempt = checked.calendar.clone();
+                async move {
+                    let observed = observe_calendar(reader, state, &mut attempt).await?;
+                    Ok((observed, attempt))
+                }
+            })
+            .await?;
+        checked.calendar = updated;
+        self.index_writes
+            .entry(calendar.clone())
+            .or_default()
+            .extend(fixes);
+        Ok(observations)
+    }
+
+    /// Checks a calendar again (from its stored cursor, so the changes include the first
+    /// check's) and makes that the calendar's state for the rest of the pass.
+    async fn recheck(&mut self, calendar: &CalendarId) -> Result<(), UseCaseError> {
+        let (provider, info) = &self.providers[calendar];
+        let fresh = self
+            .scope
+            .checker
+            .check(provider.as_ref(), info.clone())
+            .await
+            .map_err(|e| match e {
+                CheckError::Provider(p) => UseCaseError::Provider(p),
+                CheckError::Store(s) => UseCaseError::Store(s),
+            })?;
+        let merged = match self.session.uncommitted.remove(calendar) {
+            Some(mut first) => {
+                first.index.extend(fresh.commit.index.clone());
+                first.state = fresh.commit.state.clone();
+                first
+            }
+            None => fresh.commit.clone(),
+        };
+        self.session.uncommitted.insert(calendar.clone(), merged);
+        self.session.checked.insert(calendar.clone(), fresh);
+        Ok(())
+    }
+
+    /// One transaction: the member calendars' cursors and index changes not yet committed by
+    /// another link, this pass's index changes, the link's state changes and its new status.
+    async fn commit(
+        mut self,
+        delta: LinkStateDelta,
+        halted: Option<String>,
+    ) -> Result<(), UseCaseError> {
+        let now = self.scope.checker.now;
+        let report = &mut *self.report;
+        report.halted.clone_from(&halted);
+        report.ok = halted.is_none() && report.operations.values().all(|ops| ops.failed == 0);
+        let status = LinkStatus {
+            halted,
+            allow_mass_delete_once: false,
+            last_run: Some(now),
+            last_success: if report.ok {
+                Some(now)
+            } else {
+                self.status.last_success
+            },
+            last_error: report.halted.clone().or_else(|| {
+                (!report.ok).then(|| "some writes failed; they are retried on the next pass".into())
+            }),
+            event_count: self.state.shadows.len(),
+            version: self.status.version + 1,
+        };
+        let calendars = self
+            .link
+            .calendars
+            .iter()
+            .map(|calendar| calendar_commit(self.session, &mut self.index_writes, calendar))
+            .collect();
+        let commit = SyncCommit {
+            calendars,
+            link: Some(LinkCommit {
+                link: self.link.id.clone(),
+                expected_version: self.status.version,
+                delta,
+                status,
+            }),
+        };
+        self.service
+            .store
+            .commit(&self.service.tenant, &commit)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The commit of one member calendar: its check (unless another link committed it already)
+/// plus this link's writes, which also update the index the rest of the pass sees.
+fn calendar_commit(
+    session: &mut Session,
+    index_writes: &mut IndexWrites,
+    calendar: &CalendarId,
+) -> CalendarCommit {
+    let writes = index_writes.remove(calendar).unwrap_or_default();
+    let mut commit = match session.uncommitted.remove(calendar) {
+        Some(commit) => commit,
+        None => CalendarCommit {
+            calendar: calendar.clone(),
+            state: session.checked[calendar].commit.state.clone(),
+            index: BTreeMap::new(),
+            replace_index: false,
+        },
+    };
+    if let Some(checked) = session.checked.get_mut(calendar) {
+        for (remote_id, change) in &writes {
+            match change {
+                IndexChange::Upsert(etag) => {
+                    checked
+                        .calendar
+                        .index
+                        .insert(remote_id.clone(), etag.clone());
+                }
+                IndexChange::Remove => {
+                    checked.calendar.index.remove(remote_id);
+                }
+            }
+        }
+        // What `status` shows: the calendar after our own writes, not before.
+        commit.state.item_count = checked.calendar.index.len();
+    }
+    commit.index.extend(writes);
+    commit
+}
+
+/// The calendars with an incremental change feed (a sync token) where `ops` created items.
+/// Their feed must be read again after the writes: Xandikos's sync-collection omits a member
+/// created and deleted since the token (its tokens name content states), so from the cursor of
+/// the check before our writes, a copy deleted right after we made it would never show as gone.
+fn created_on_incremental_feeds(
+    ops: &[PlannedOp],
+    outcomes: &[OpOutcome],
+    session: &Session,
+) -> BTreeSet<CalendarId> {
+    ops.iter()
+        .zip(outcomes)
+        .filter(|(planned, outcome)| {
+            matches!(planned.op, Operation::Create { .. })
+                && matches!(outcome, OpOutcome::Written { .. })
+        })
+        .map(|(planned, _)| planned.op.calendar())
+        .filter(|calendar| {
+            session
+                .checked
+                .get(*calendar)
+                .is_some_and(|checked| checked.commit.state.cursor.token.is_some())
+        })
+        .cloned()
+        .collect()
+}
+
+fn calendar_facts(link: &Link, session: &Session) -> BTreeMap<CalendarId, CalendarFacts> {
+    link.calendars
+        .iter()
+        .filter_map(|calendar| {
+            let checked = session.checked.get(calendar)?;
+            let info = &checked.calendar.info;
+            Some((
+                calendar.clone(),
+                CalendarFacts {
+                    recurrence_ok: info.capabilities.recurrence_ok(),
+                    read_only: info.read_only,
+                    owner_emails: info.owner_emails.clone(),
+                    item_count: checked.calendar.index.len(),
+                },
+            ))
+        })
+        .collect()
+}
