@@ -106,6 +106,16 @@ impl World {
         Self::new(Topology::Pair, &["ca", "cb"], rules)
     }
 
+    /// A default pair where `a1.ics` ("Dentist", UID u1) on `ca` has been copied to `cb`;
+    /// with the copy's remote id.
+    pub fn synced_pair() -> (Self, RemoteId) {
+        let mut world = Self::pair(LinkRules::default());
+        world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+        world.pass();
+        let copy = world.copy_id("cb", "ca", "u1").unwrap();
+        (world, copy)
+    }
+
     fn next_etag(&mut self) -> Etag {
         self.etag_counter += 1;
         Etag(format!("\"e{}\"", self.etag_counter))

@@ -6,10 +6,7 @@ use crate::engine::{ItemRef, Notice};
 
 #[test]
 fn a_write_that_races_is_re_read_and_merged() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
         m.summary = Some("Renamed".into())
     });
@@ -33,10 +30,7 @@ fn a_write_that_races_is_re_read_and_merged() {
 
 #[test]
 fn a_copy_deleted_before_it_received_an_edit_does_not_delete_the_edit() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
         m.summary = Some("Renamed".into())
     });

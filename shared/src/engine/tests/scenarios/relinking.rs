@@ -21,10 +21,7 @@ fn lost_state_re_links_existing_copies_instead_of_duplicating() {
 
 #[test]
 fn a_copy_seen_before_its_original_is_adopted_later() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     // Forget everything, then see only the copy first (its calendar was checked first).
     world.state = Default::default();
     let original = world
@@ -70,10 +67,7 @@ fn the_same_invitation_in_both_calendars_is_not_duplicated() {
 
 #[test]
 fn a_copy_whose_tag_a_client_dropped_is_still_recognised() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     let stored = &mut world
         .calendars
         .get_mut(&cal("cb"))
@@ -91,10 +85,7 @@ fn a_copy_whose_tag_a_client_dropped_is_still_recognised() {
 
 #[test]
 fn a_copy_managed_by_another_link_is_left_alone() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     let hash_before = content_hash(&world.calendars[&cal("cb")][&copy].1);
     // Re-run the same world as if a second link owned the copy.
     let stored = world

@@ -95,10 +95,7 @@ fn a_malformed_item_is_reported_and_deletes_nothing() {
 
 #[test]
 fn a_malformed_item_is_never_written_over_until_it_reads_again() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     let original = RemoteId("a1.ics".into());
     world.user_spoil("ca", &original);
     assert_eq!(world.pass().writes(), 0);

@@ -25,10 +25,7 @@ fn a_new_original_is_copied_once_and_the_next_pass_plans_nothing() {
 
 #[test]
 fn a_re_serialised_copy_is_not_an_edit() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     // The server rewrites the stored data (new ETag, same content), as Radicale does.
     world.user_touch("cb", &copy);
     let report = world.pass();
@@ -52,10 +49,7 @@ fn an_edit_on_the_original_updates_the_copy() {
 
 #[test]
 fn an_edit_on_a_full_copy_flows_back_to_the_original() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_edit("cb", &copy, 5, |m| {
         m.summary = Some("Dentist (moved)".into())
     });
@@ -69,10 +63,7 @@ fn an_edit_on_a_full_copy_flows_back_to_the_original() {
 
 #[test]
 fn different_fields_edited_on_both_sides_are_both_kept() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
         m.summary = Some("Dr. Who".into())
     });
@@ -93,10 +84,7 @@ fn different_fields_edited_on_both_sides_are_both_kept() {
 
 #[test]
 fn the_same_field_edited_on_both_sides_goes_to_the_newest_edit() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_edit("cb", &copy, 9, |m| m.summary = Some("Newer".into()));
     world.user_edit("ca", &RemoteId("a1.ics".into()), 3, |m| {
         m.summary = Some("Older".into())
@@ -124,10 +112,7 @@ fn deleting_the_original_deletes_its_copies() {
 
 #[test]
 fn deleting_a_full_copy_deletes_the_original() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_delete("cb", &copy.0);
     assert_eq!(world.pass().deletes, 1);
     assert!(world.events("ca").is_empty());
@@ -135,10 +120,7 @@ fn deleting_a_full_copy_deletes_the_original() {
 
 #[test]
 fn an_edit_beats_a_delete() {
-    let mut world = World::pair(LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.pass();
-    let copy = world.copy_id("cb", "ca", "u1").unwrap();
+    let (mut world, copy) = World::synced_pair();
     world.user_delete("ca", "a1.ics");
     world.user_edit("cb", &copy, 5, |m| m.summary = Some("Still on".into()));
     let report = world.pass();
