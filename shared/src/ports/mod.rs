@@ -4,6 +4,8 @@
 #[cfg(test)]
 pub(crate) mod contract;
 mod provider;
+mod push;
+mod queue;
 mod sealer;
 mod store;
 
@@ -12,9 +14,11 @@ pub use provider::{
     EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent, ProviderError,
     WriteOutcome,
 };
+pub use push::{PushChannel, PushEndpoints, PushSubscriptions, PushSupport, Subscription};
+pub use queue::{Job, JobQueue, QueueError, SyncReason};
 pub use sealer::{SealContext, SealError, SecretSealer};
 pub use store::{
-    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, ItemIndex,
-    LinkCommit, LinkStatus, LinkStore, Store, StoreError, SyncCommit, SyncStateStore,
-    VersionedLinkState,
+    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, ChannelStore, DeadJob,
+    DeadJobStore, IdempotencyStore, IndexChange, ItemIndex, LinkCommit, LinkStatus, LinkStore,
+    Store, StoreError, SyncCommit, SyncStateStore, VersionedLinkState,
 };

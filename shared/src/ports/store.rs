@@ -6,6 +6,7 @@ use crate::domain::{
     SyncCursor, TenantId,
 };
 use crate::engine::{LinkState, LinkStateDelta};
+use crate::ports::{Job, PushChannel};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -161,7 +162,69 @@ pub trait SyncStateStore: Send + Sync {
     async fn commit(&self, tenant: &TenantId, commit: &SyncCommit) -> Result<(), StoreError>;
 }
 
-/// Everything the use cases need from storage.
-pub trait Store: AccountStore + CalendarStore + LinkStore + SyncStateStore {}
+/// Push channels. A notification names only its channel, so channels are found by id alone;
+/// ids are unique across tenants (UUIDs chosen by us, or the provider's subscription ids).
+#[async_trait]
+pub trait ChannelStore: Send + Sync {
+    async fn put_channel(&self, tenant: &TenantId, channel: &PushChannel)
+    -> Result<(), StoreError>;
+    async fn find_channel(&self, id: &str) -> Result<Option<(TenantId, PushChannel)>, StoreError>;
+    async fn list_channels(&self, tenant: &TenantId) -> Result<Vec<PushChannel>, StoreError>;
+    /// Removing a channel that is already gone succeeds.
+    async fn delete_channel(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError>;
+}
 
-impl<T: AccountStore + CalendarStore + LinkStore + SyncStateStore> Store for T {}
+/// Keys of notifications already handled, so a duplicate delivery is acknowledged and dropped.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Records `key` until `expires_at`. `true` the first time; `false` while an earlier
+    /// record of the key has not expired.
+    async fn remember(
+        &self,
+        tenant: &TenantId,
+        key: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+}
+
+/// A job that kept failing, parked with its last error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadJob {
+    pub id: String,
+    pub job: Job,
+    pub error: String,
+    pub attempts: u32,
+    pub parked_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait DeadJobStore: Send + Sync {
+    async fn park_job(&self, tenant: &TenantId, dead: &DeadJob) -> Result<(), StoreError>;
+    async fn dead_jobs(&self, tenant: &TenantId) -> Result<Vec<DeadJob>, StoreError>;
+    /// Forgets a parked job (after it was retried or dismissed).
+    async fn forget_dead_job(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError>;
+}
+
+/// Everything the use cases need from storage.
+pub trait Store:
+    AccountStore
+    + CalendarStore
+    + LinkStore
+    + SyncStateStore
+    + ChannelStore
+    + IdempotencyStore
+    + DeadJobStore
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + CalendarStore
+        + LinkStore
+        + SyncStateStore
+        + ChannelStore
+        + IdempotencyStore
+        + DeadJobStore
+{
+}

@@ -12,6 +12,7 @@ mod error;
 #[cfg(test)]
 mod large_link_tests;
 mod links;
+mod push;
 mod schema;
 mod sync_state;
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::ports::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Append-only: a released migration is never edited, a change is a new entry.
-const MIGRATIONS: &[&str] = &[V1_INITIAL];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH];
 
 const V1_INITIAL: &str = "
 CREATE TABLE accounts (
@@ -97,6 +97,35 @@ CREATE TABLE item_bindings (
 ) STRICT, WITHOUT ROWID;
 ";
 
+/// Push channels, notification idempotency keys and parked jobs.
+const V2_PUSH: &str = "
+CREATE TABLE push_channels (
+    tenant   TEXT NOT NULL,
+    id       TEXT NOT NULL,
+    calendar TEXT NOT NULL,
+    body     TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+) STRICT;
+-- A notification names only its channel: channels are also found by id alone.
+CREATE UNIQUE INDEX push_channels_by_id ON push_channels (id);
+
+CREATE TABLE idempotency_keys (
+    tenant     TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, key)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_expiry ON idempotency_keys (tenant, expires_at);
+
+CREATE TABLE dead_jobs (
+    tenant    TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    parked_at TEXT NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+) STRICT;
+";
+
 /// Brings the database up to the newest schema this build knows.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn
@@ -167,7 +196,7 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(names.len(), 7, "{names:?}");
+        assert_eq!(names.len(), 10, "{names:?}");
         for name in names {
             let first_pk: String = conn
                 .query_row(

@@ -7,6 +7,7 @@ mod commits;
 pub(crate) mod fixtures;
 mod isolation;
 mod links;
+mod push;
 
 use crate::ports::Store;
 
@@ -16,4 +17,5 @@ pub(crate) async fn run_all(store: &dyn Store) {
     links::run_all(store).await;
     commits::run_all(store).await;
     isolation::run_all(store).await;
+    push::run_all(store).await;
 }
