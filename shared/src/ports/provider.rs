@@ -163,6 +163,12 @@ pub trait EventWriter: Send + Sync {
 }
 
 /// Everything a backend offers, as one object per connected account.
-pub trait CalendarProvider: CalendarDirectory + ChangeFeed + EventReader + EventWriter {}
+pub trait CalendarProvider:
+    CalendarDirectory + ChangeFeed + EventReader + EventWriter + super::PushSupport
+{
+}
 
-impl<T: CalendarDirectory + ChangeFeed + EventReader + EventWriter> CalendarProvider for T {}
+impl<T> CalendarProvider for T where
+    T: CalendarDirectory + ChangeFeed + EventReader + EventWriter + super::PushSupport
+{
+}

@@ -38,7 +38,7 @@ pub use http::{AllowAllUrls, CaldavOptions, UrlPolicy};
 use crate::domain::{CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor};
 use crate::ports::{
     CalendarDirectory, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader, EventWriter,
-    FetchedItem, ProviderError, WriteOutcome,
+    FetchedItem, ProviderError, PushSubscriptions, PushSupport, WriteOutcome,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -106,6 +106,13 @@ impl CaldavAccount {
 
 fn now() -> DateTime<Utc> {
     Utc::now()
+}
+
+/// CalDAV has no standard push: its calendars are polled (CTag / sync-token checks).
+impl PushSupport for CaldavAccount {
+    fn push(&self) -> Option<&dyn PushSubscriptions> {
+        None
+    }
 }
 
 #[async_trait]
