@@ -13,7 +13,7 @@ use calsync_core::domain::{
 };
 use calsync_core::ports::{
     CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
-    EventWriter, FetchedItem, ProviderError, WriteOutcome,
+    EventWriter, FetchedItem, ProviderError, PushSubscriptions, PushSupport, WriteOutcome,
 };
 use calsync_core::usecases::{Connector, Credentials, NoProgress, PassOptions};
 use calsync_testkit::{ServerKind, TestCalendar};
@@ -116,6 +116,12 @@ impl Connector for RacingConnector {
 struct RacingProvider {
     real: Arc<dyn CalendarProvider>,
     race: Arc<Race>,
+}
+
+impl PushSupport for RacingProvider {
+    fn push(&self) -> Option<&dyn PushSubscriptions> {
+        self.real.push()
+    }
 }
 
 #[async_trait]
