@@ -3,6 +3,7 @@
 pub mod caldav;
 mod connector;
 pub mod local_key;
+pub mod oauth;
 pub mod sqlite;
 
 pub use connector::ProviderConnector;

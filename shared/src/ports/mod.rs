@@ -16,7 +16,7 @@ pub use provider::{
 };
 pub use push::{PushChannel, PushEndpoints, PushSubscriptions, PushSupport, Subscription};
 pub use queue::{Job, JobQueue, QueueError, SyncReason};
-pub use sealer::{SealContext, SealError, SecretSealer};
+pub use sealer::{SealContext, SealError, SecretSealer, SecretSink};
 pub use store::{
     AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, ChannelStore, DeadJob,
     DeadJobStore, IdempotencyStore, IndexChange, ItemIndex, LinkCommit, LinkStatus, LinkStore,

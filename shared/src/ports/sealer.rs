@@ -42,3 +42,10 @@ pub trait SecretSealer: Send + Sync {
         sealed: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, SealError>;
 }
+
+/// Where a provider adapter puts a credential it renewed (a refreshed OAuth token set), so the
+/// next pass starts from it. The use cases seal it again and store it with its account.
+#[async_trait]
+pub trait SecretSink: Send + Sync {
+    async fn store(&self, secret: &[u8]) -> Result<(), SealError>;
+}
