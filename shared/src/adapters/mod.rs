@@ -2,6 +2,7 @@
 
 pub mod caldav;
 mod connector;
+pub mod endpoints;
 pub mod local_key;
 pub mod oauth;
 pub mod sqlite;
