@@ -31,6 +31,9 @@ pub enum SealError {
     Malformed,
     #[error("the sealing key is unavailable: {0}")]
     KeyUnavailable(String),
+    /// A renewed secret was sealed but could not be stored with its account.
+    #[error("the renewed secret could not be stored: {0}")]
+    NotStored(String),
 }
 
 #[async_trait]

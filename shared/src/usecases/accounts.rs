@@ -2,7 +2,8 @@
 
 use super::{Connector, Credentials, UseCaseError};
 use crate::domain::{Account, AccountId, AccountKind, CalendarId, CalendarInfo, TenantId};
-use crate::ports::{SealContext, SecretSealer, Store};
+use crate::ports::{SealContext, SealError, SecretSealer, SecretSink, Store};
+use async_trait::async_trait;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -47,6 +48,7 @@ impl AccountService {
             url: Some(url.to_string()),
             username: Some(username.to_string()),
             secret: Zeroizing::new(password.as_bytes().to_vec()),
+            renewed: None,
         };
         let provider = self.connector.connect(&credentials).await?;
         let discovered = provider.calendars().await?;
@@ -130,7 +132,49 @@ impl AccountService {
             url: account.url.clone(),
             username: account.username.clone(),
             secret,
+            renewed: Some(Arc::new(RenewedSecret {
+                service: self.clone(),
+                account: account.id.clone(),
+            })),
         })
+    }
+}
+
+/// Seals a renewed secret and stores it with its account.
+struct RenewedSecret {
+    service: AccountService,
+    account: AccountId,
+}
+
+#[async_trait]
+impl SecretSink for RenewedSecret {
+    async fn store(&self, secret: &[u8]) -> Result<(), SealError> {
+        let service = &self.service;
+        let context = SealContext {
+            tenant: service.tenant.clone(),
+            account: self.account.clone(),
+        };
+        let sealed = service.sealer.seal(&context, secret).await?;
+        let stored = service
+            .store
+            .get_account(&service.tenant, &self.account)
+            .await;
+        let mut account = match stored {
+            Ok(Some(account)) => account,
+            Ok(None) => {
+                return Err(SealError::KeyUnavailable(format!(
+                    "account {} is gone",
+                    self.account
+                )));
+            }
+            Err(error) => return Err(SealError::KeyUnavailable(error.to_string())),
+        };
+        account.sealed_secret = sealed;
+        service
+            .store
+            .put_account(&service.tenant, &account)
+            .await
+            .map_err(|error| SealError::NotStored(error.to_string()))
     }
 }
 

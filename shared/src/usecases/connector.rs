@@ -2,7 +2,7 @@
 //! adapter serves which kind of account.
 
 use crate::domain::AccountKind;
-use crate::ports::{CalendarProvider, ProviderError};
+use crate::ports::{CalendarProvider, ProviderError, SecretSink};
 use async_trait::async_trait;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -14,6 +14,8 @@ pub struct Credentials {
     pub url: Option<String>,
     pub username: Option<String>,
     pub secret: Zeroizing<Vec<u8>>,
+    /// Where a renewed secret (a refreshed OAuth token set) goes to be sealed and stored.
+    pub renewed: Option<Arc<dyn SecretSink>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -23,6 +25,7 @@ impl std::fmt::Debug for Credentials {
             .field("url", &self.url)
             .field("username", &self.username)
             .field("secret", &"<redacted>")
+            .field("renewed", &self.renewed.is_some())
             .finish()
     }
 }
