@@ -55,6 +55,7 @@ mod tests {
             url: url.map(str::to_string),
             username: Some("alice".into()),
             secret: Zeroizing::new(secret.to_vec()),
+            renewed: None,
         }
     }
 
