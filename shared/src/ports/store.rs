@@ -186,6 +186,9 @@ pub trait IdempotencyStore: Send + Sync {
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Forgets a key (its work could not be queued: the provider's retry must not look like
+    /// a duplicate).
+    async fn forget(&self, tenant: &TenantId, key: &str) -> Result<(), StoreError>;
 }
 
 /// A job that kept failing, parked with its last error.

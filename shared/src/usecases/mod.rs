@@ -10,6 +10,7 @@ mod observe;
 mod retry;
 mod status;
 mod sync;
+mod webhooks;
 
 pub use accounts::{AccountService, AddedAccount};
 pub use connector::{Connector, Credentials};
@@ -18,3 +19,4 @@ pub use links::{LinkService, NewLink};
 pub use retry::RetryPolicy;
 pub use status::{CalendarStatus, LinkStatusView, StatusService, StatusView};
 pub use sync::{CalendarOps, LinkReport, NoProgress, PassOptions, Progress, SyncService};
+pub use webhooks::{MAX_BODY_BYTES, Outcome, WebhookReceiver, WebhookRequest, WebhookResponse};

@@ -121,6 +121,18 @@ impl IdempotencyStore for SqliteStore {
         })
         .await
     }
+
+    async fn forget(&self, tenant: &TenantId, key: &str) -> Result<(), StoreError> {
+        let (tenant, key) = (tenant.clone(), key.to_string());
+        self.call(move |conn| {
+            conn.prepare_cached("DELETE FROM idempotency_keys WHERE tenant = ?1 AND key = ?2")
+                .during("preparing the idempotency deletion")?
+                .execute(params![tenant.as_str(), key])
+                .during("forgetting an idempotency key")?;
+            Ok(())
+        })
+        .await
+    }
 }
 
 #[async_trait]

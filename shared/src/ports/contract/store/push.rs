@@ -99,6 +99,12 @@ pub(crate) async fn a_notification_key_is_remembered_until_it_expires(store: &dy
         "after expiry it is new"
     );
     assert!(store.remember(&t, "another", at(1), at(3)).await.unwrap());
+    store.forget(&t, "another").await.unwrap();
+    assert!(
+        store.remember(&t, "another", at(1), at(3)).await.unwrap(),
+        "forgotten: new again"
+    );
+    store.forget(&t, "never-seen").await.unwrap();
 }
 
 pub(crate) async fn idempotency_keys_are_per_tenant(store: &dyn Store) {
