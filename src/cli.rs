@@ -186,7 +186,14 @@ pub struct SyncArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Seconds between checks of each calendar.
+    /// Seconds between checks of each calendar without push.
     #[arg(long, default_value_t = 15)]
     pub interval: u64,
+    /// The public HTTPS base URL at which Google and Microsoft reach this process
+    /// (`<url>/webhooks/google`, `/webhooks/graph`, `/webhooks/graph/lifecycle`). Enables push.
+    #[arg(long, env = "CALSYNC_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Where the webhook receiver listens (behind your TLS-terminating proxy).
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    pub listen: std::net::SocketAddr,
 }

@@ -5,6 +5,7 @@ mod commands;
 mod output;
 mod progress;
 mod runtime;
+mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;

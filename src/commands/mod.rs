@@ -17,7 +17,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calendar(command) => calendar::run(&app, command).await,
         Command::Link(command) => link::run(&app, command).await,
         Command::Sync(args) => sync::run(&app, args).await,
-        Command::Serve(args) => sync::serve(&app, args.interval).await,
+        Command::Serve(args) => {
+            let options = crate::serve::ServeOptions {
+                interval: std::time::Duration::from_secs(args.interval),
+                public_url: args.public_url,
+                listen: args.listen,
+            };
+            crate::serve::serve(&app, options).await
+        }
         Command::Status(flag) => status::run(&app, flag.json).await,
     }
 }

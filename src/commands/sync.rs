@@ -7,10 +7,7 @@ use crate::runtime::Embedded;
 use calsync_core::usecases::{LinkReport, PassOptions};
 use serde::Serialize;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
-
-/// Once a day every event is re-examined (events entering the window, drift).
-const FULL_RECONCILE_EVERY: Duration = Duration::from_secs(24 * 3600);
+use std::time::Duration;
 
 #[derive(Serialize)]
 struct PassOutput<'a> {
@@ -20,7 +17,12 @@ struct PassOutput<'a> {
 
 pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
     if !args.once {
-        return serve(app, args.interval).await;
+        let options = crate::serve::ServeOptions {
+            interval: Duration::from_secs(args.interval),
+            public_url: None,
+            listen: ([127, 0, 0, 1], 0).into(),
+        };
+        return crate::serve::serve(app, options).await;
     }
     let options = PassOptions {
         full_reconcile: args.full,
@@ -51,7 +53,7 @@ pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_report(report: &LinkReport) {
+pub fn print_report(report: &LinkReport) {
     let state = match (&report.halted, report.ok, report.skipped) {
         (Some(_), _, _) => "HALTED",
         (None, true, true) => "unchanged",
@@ -99,46 +101,4 @@ fn print_report(report: &LinkReport) {
     {
         println!("  {line}");
     }
-}
-
-/// Checks every calendar every `interval` seconds until interrupted; a pass in progress is
-/// finished before exiting.
-pub async fn serve(app: &Embedded, interval: u64) -> anyhow::Result<ExitCode> {
-    let interval = Duration::from_secs(interval.max(1));
-    let sync = app.sync();
-    let progress = TerminalProgress::new();
-    let mut last_full: Option<Instant> = None;
-    tracing::info!(
-        interval_s = interval.as_secs(),
-        "calsync serving; Ctrl-C to stop"
-    );
-    let mut ticker = tokio::time::interval(interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = tokio::signal::ctrl_c() => break,
-        }
-        let full = last_full.is_none_or(|at| at.elapsed() >= FULL_RECONCILE_EVERY);
-        let options = PassOptions {
-            full_reconcile: full,
-            links: None,
-        };
-        match sync.run_pass(&options, &progress).await {
-            Ok(reports) => {
-                if full {
-                    last_full = Some(Instant::now());
-                }
-                for report in reports
-                    .iter()
-                    .filter(|r| !r.skipped && (r.writes() > 0 || !r.ok))
-                {
-                    print_report(report);
-                }
-            }
-            Err(error) => tracing::error!(error = %format!("{error:#}"), "pass failed"),
-        }
-    }
-    tracing::info!("stopped");
-    Ok(ExitCode::SUCCESS)
 }

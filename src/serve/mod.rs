@@ -1,0 +1,98 @@
+//! `calsync serve`: the embedded runtime. A scheduler and (with a public URL) the webhook
+//! receiver feed one in-process job queue; one worker drains it, so no two passes ever touch
+//! the same link at once.
+
+mod http;
+mod scheduler;
+mod worker;
+
+use crate::runtime::Embedded;
+use calsync_core::adapters::in_process_queue::InProcessQueue;
+use calsync_core::usecases::{JobRunner, PushService, WebhookReceiver};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct ServeOptions {
+    pub interval: Duration,
+    /// Where providers reach the webhook receiver; enables push when set.
+    pub public_url: Option<String>,
+    pub listen: SocketAddr,
+}
+
+pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<ExitCode> {
+    let (queue, jobs) = InProcessQueue::new();
+    let push = options.public_url.as_ref().map(|public_url| PushService {
+        tenant: app.tenant.clone(),
+        store: app.store.clone(),
+        accounts: app.accounts(),
+        connector: app.connector.clone(),
+        public_url: public_url.clone(),
+        clock: chrono::Utc::now,
+    });
+    let runner = JobRunner {
+        sync: app.sync(),
+        push: push.clone(),
+    };
+    let shutdown = tokio_util_shutdown();
+    let mut tasks = tokio::task::JoinSet::new();
+    if options.public_url.is_some() {
+        let receiver = WebhookReceiver {
+            store: app.store.clone(),
+            queue: Arc::new(queue.clone()),
+            clock: chrono::Utc::now,
+        };
+        let listener = tokio::net::TcpListener::bind(options.listen).await?;
+        tracing::info!(listen = %listener.local_addr()?, "webhook receiver listening");
+        tasks.spawn(http::run(listener, receiver, shutdown.clone()));
+    }
+    let scheduler = scheduler::Scheduler {
+        tenant: app.tenant.clone(),
+        store: app.store.clone(),
+        queue: queue.clone(),
+        push,
+        interval: options.interval,
+    };
+    tasks.spawn(scheduler.run(shutdown.clone()));
+    let worker = worker::Worker::new(app.tenant.clone(), app.store.clone(), runner, jobs);
+    tasks.spawn(worker.run(shutdown.clone()));
+    tracing::info!(
+        interval_s = options.interval.as_secs(),
+        push = options.public_url.is_some(),
+        "calsync serving; Ctrl-C to stop"
+    );
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("stopping after the current pass");
+    shutdown.stop();
+    while tasks.join_next().await.is_some() {}
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A stop signal every task watches.
+#[derive(Clone)]
+pub struct Shutdown(
+    tokio::sync::watch::Receiver<bool>,
+    Arc<tokio::sync::watch::Sender<bool>>,
+);
+
+fn tokio_util_shutdown() -> Shutdown {
+    let (sender, receiver) = tokio::sync::watch::channel(false);
+    Shutdown(receiver, Arc::new(sender))
+}
+
+impl Shutdown {
+    pub fn stop(&self) {
+        let _ = self.1.send(true);
+    }
+
+    /// Resolves once stop was called.
+    pub async fn stopped(&mut self) {
+        while !*self.0.borrow() {
+            if self.0.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+}
