@@ -59,5 +59,34 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
         ]);
     }
     calendars.print();
+    if !view.push_channels.is_empty() {
+        println!("\nPush channels");
+        let mut channels = Table::new(&["CALENDAR", "PROVIDER", "EXPIRES", "CHANNEL"]);
+        for channel in &view.push_channels {
+            channels.row(&[
+                channel.calendar.as_str(),
+                channel.provider.as_str(),
+                &when(Some(channel.expires_at)),
+                &channel.id,
+            ]);
+        }
+        channels.print();
+    }
+    if !view.dead_jobs.is_empty() {
+        println!(
+            "\nDead jobs (failed {} times or more; they are not retried)",
+            view.dead_jobs[0].attempts
+        );
+        let mut dead = Table::new(&["PARKED", "ID", "ATTEMPTS", "ERROR"]);
+        for job in &view.dead_jobs {
+            dead.row(&[
+                &when(Some(job.parked_at)),
+                &job.id,
+                &job.attempts.to_string(),
+                &job.error,
+            ]);
+        }
+        dead.print();
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,7 +2,8 @@
 
 use super::UseCaseError;
 use crate::domain::{CalendarInfo, Link, TenantId};
-use crate::ports::{CalendarSyncState, LinkStatus, Store};
+use crate::ports::{CalendarSyncState, DeadJob, LinkStatus, Store};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -21,10 +22,22 @@ pub struct LinkStatusView {
     pub status: LinkStatus,
 }
 
+/// A push channel as `status` shows it (never its secret, not even hashed).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelView {
+    pub id: String,
+    pub calendar: crate::domain::CalendarId,
+    pub provider: crate::domain::AccountKind,
+    pub expires_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusView {
     pub links: Vec<LinkStatusView>,
     pub calendars: Vec<CalendarStatus>,
+    pub push_channels: Vec<ChannelView>,
+    /// Jobs that kept failing, with their last error.
+    pub dead_jobs: Vec<DeadJob>,
 }
 
 #[derive(Clone)]
@@ -62,6 +75,24 @@ impl StatusService {
                 .status;
             links.push(LinkStatusView { link, status });
         }
-        Ok(StatusView { links, calendars })
+        let push_channels = self
+            .store
+            .list_channels(&self.tenant)
+            .await?
+            .into_iter()
+            .map(|c| ChannelView {
+                id: c.id,
+                calendar: c.calendar,
+                provider: c.provider,
+                expires_at: c.expires_at,
+            })
+            .collect();
+        let dead_jobs = self.store.dead_jobs(&self.tenant).await?;
+        Ok(StatusView {
+            links,
+            calendars,
+            push_channels,
+            dead_jobs,
+        })
     }
 }
