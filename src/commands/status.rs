@@ -73,10 +73,7 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
         channels.print();
     }
     if !view.dead_jobs.is_empty() {
-        println!(
-            "\nDead jobs (failed {} times or more; they are not retried)",
-            view.dead_jobs[0].attempts
-        );
+        println!("\nDead jobs (no longer retried: fix the cause, then `calsync sync --once`)");
         let mut dead = Table::new(&["PARKED", "ID", "ATTEMPTS", "ERROR"]);
         for job in &view.dead_jobs {
             dead.row(&[

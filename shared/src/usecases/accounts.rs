@@ -73,11 +73,88 @@ impl AccountService {
             created_at: Utc::now(),
         };
         self.store.put_account(&self.tenant, &account).await?;
+        let calendars = self
+            .store_calendars(&id, AccountKind::Caldav, discovered)
+            .await?;
+        Ok(AddedAccount { account, calendars })
+    }
+
+    /// Stores an OAuth account (Google, Microsoft) whose token set was just obtained, after
+    /// discovering its calendars with it.
+    pub async fn add_oauth(
+        &self,
+        name: &str,
+        kind: AccountKind,
+        token_set: Zeroizing<Vec<u8>>,
+    ) -> Result<AddedAccount, UseCaseError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(UseCaseError::Invalid(
+                "the account name must not be empty".into(),
+            ));
+        }
+        if self.find(name).await?.is_some() {
+            return Err(UseCaseError::Invalid(format!(
+                "an account named {name:?} already exists"
+            )));
+        }
+        let credentials = Credentials {
+            kind,
+            url: None,
+            username: None,
+            secret: token_set,
+            renewed: None,
+        };
+        let provider = self.connector.connect(&credentials).await?;
+        let discovered = provider.calendars().await?;
+        if discovered.is_empty() {
+            return Err(UseCaseError::Invalid(
+                "the account has no event calendars".into(),
+            ));
+        }
+        // The owner's address names the account (so adding it again keeps its id).
+        let owner = discovered
+            .iter()
+            .flat_map(|c| c.owner_emails.iter())
+            .next()
+            .cloned()
+            .unwrap_or_else(|| discovered[0].url.clone());
+        let id = account_id(kind, "", &owner)?;
+        let context = SealContext {
+            tenant: self.tenant.clone(),
+            account: id.clone(),
+        };
+        let sealed_secret = self.sealer.seal(&context, &credentials.secret).await?;
+        let account = Account {
+            id: id.clone(),
+            name: name.to_string(),
+            kind,
+            url: None,
+            username: Some(owner),
+            sealed_secret,
+            created_at: Utc::now(),
+        };
+        self.store.put_account(&self.tenant, &account).await?;
+        let calendars = self.store_calendars(&id, kind, discovered).await?;
+        Ok(AddedAccount { account, calendars })
+    }
+
+    async fn store_calendars(
+        &self,
+        account: &AccountId,
+        kind: AccountKind,
+        discovered: Vec<crate::ports::DiscoveredCalendar>,
+    ) -> Result<Vec<CalendarInfo>, UseCaseError> {
         let mut calendars = Vec::new();
         for found in discovered {
+            // Provider calendar ids are unique per account only: the account is part of the address.
+            let address = match kind {
+                AccountKind::Caldav => found.url.clone(),
+                _ => format!("{account}/{}", found.url),
+            };
             let calendar = CalendarInfo {
-                id: CalendarId::derive(AccountKind::Caldav.as_str(), &found.url),
-                account: id.clone(),
+                id: CalendarId::derive(kind.as_str(), &address),
+                account: account.clone(),
                 name: found.name,
                 url: found.url,
                 color: found.color,
@@ -88,7 +165,7 @@ impl AccountService {
             self.store.put_calendar(&self.tenant, &calendar).await?;
             calendars.push(calendar);
         }
-        Ok(AddedAccount { account, calendars })
+        Ok(calendars)
     }
 
     pub async fn list(&self) -> Result<Vec<Account>, UseCaseError> {
