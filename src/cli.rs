@@ -70,6 +70,19 @@ pub enum AccountCommand {
 pub enum AddAccount {
     /// A CalDAV account (Nextcloud, iCloud, Fastmail, Posteo, SOGo, Radicale, Baïkal, ...).
     Caldav(AddCaldav),
+    /// A Google account: prints an address to open in a browser (needs CALSYNC_GOOGLE_CLIENT_ID).
+    Google(AddOAuth),
+    /// A Microsoft 365 / Outlook account: prints an address to open in a browser (needs
+    /// CALSYNC_MS_CLIENT_ID).
+    Microsoft(AddOAuth),
+}
+
+#[derive(Debug, Args)]
+pub struct AddOAuth {
+    /// Your name for this account.
+    pub name: String,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

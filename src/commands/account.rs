@@ -4,6 +4,8 @@ use crate::cli::{AccountCommand, AddAccount, AddCaldav};
 use crate::output::{Table, print_json};
 use crate::runtime::Embedded;
 use anyhow::{Context, bail};
+use calsync_core::domain::AccountKind;
+use calsync_core::usecases::AddedAccount;
 use serde::Serialize;
 use std::io::Read;
 use std::process::ExitCode;
@@ -23,6 +25,15 @@ struct AccountRow<'a> {
 pub async fn run(app: &Embedded, command: AccountCommand) -> anyhow::Result<ExitCode> {
     match command {
         AccountCommand::Add(AddAccount::Caldav(args)) => add_caldav(app, args).await,
+        AccountCommand::Add(AddAccount::Google(args)) => {
+            let added = super::oauth_connect::connect(app, AccountKind::Google, &args.name).await?;
+            print_added(&added, args.json)
+        }
+        AccountCommand::Add(AddAccount::Microsoft(args)) => {
+            let added =
+                super::oauth_connect::connect(app, AccountKind::Microsoft, &args.name).await?;
+            print_added(&added, args.json)
+        }
         AccountCommand::List(flag) => {
             let accounts = app.accounts().list().await?;
             let rows: Vec<AccountRow<'_>> = accounts
@@ -67,7 +78,11 @@ async fn add_caldav(app: &Embedded, args: AddCaldav) -> anyhow::Result<ExitCode>
         .add_caldav(&args.name, &args.url, &args.username, password)
         .await
         .with_context(|| format!("adding account {}", args.name))?;
-    if args.json {
+    print_added(&added, args.json)
+}
+
+fn print_added(added: &AddedAccount, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
         print_json(&added.calendars)?;
     } else {
         println!(

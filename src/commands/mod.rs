@@ -3,6 +3,7 @@
 mod account;
 mod calendar;
 mod link;
+mod oauth_connect;
 mod status;
 mod sync;
 
