@@ -32,7 +32,7 @@ impl Embedded {
             tenant,
             store: Arc::new(store),
             sealer: Arc::new(sealer),
-            connector: Arc::new(ProviderConnector::default()),
+            connector: Arc::new(ProviderConnector::from_env()),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The composition root's [`Connector`]: which adapter serves which kind of account.
 
 use super::caldav::{CaldavAccount, CaldavOptions};
+use super::endpoints::{OAuthApps, ProviderEndpoints};
 use crate::domain::AccountKind;
 use crate::ports::{CalendarProvider, ProviderError};
 use crate::usecases::{Connector, Credentials};
@@ -8,10 +9,36 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ProviderConnector {
     /// Timeouts, size limits and the URL policy (SSRF guard) of every CalDAV account.
     pub caldav: CaldavOptions,
+    /// Where Google and Microsoft live (public endpoints, or emulators in tests).
+    pub endpoints: ProviderEndpoints,
+    /// The OAuth applications used to refresh Google and Microsoft tokens.
+    pub apps: OAuthApps,
+}
+
+impl Default for ProviderConnector {
+    /// Public endpoints, no OAuth applications: CalDAV only.
+    fn default() -> Self {
+        Self {
+            caldav: CaldavOptions::default(),
+            endpoints: ProviderEndpoints::from_lookup(|_| None),
+            apps: OAuthApps::default(),
+        }
+    }
+}
+
+impl ProviderConnector {
+    /// Endpoints and OAuth applications from the environment (`CALSYNC_*`).
+    pub fn from_env() -> Self {
+        Self {
+            caldav: CaldavOptions::default(),
+            endpoints: ProviderEndpoints::from_env(),
+            apps: OAuthApps::from_env(),
+        }
+    }
 }
 
 #[async_trait]
