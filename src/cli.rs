@@ -46,6 +46,16 @@ pub enum Command {
     Serve(ServeArgs),
     /// How each link and calendar is doing.
     Status(JsonFlag),
+    /// Benchmarks, printed as JSON with --json (runs the `calsync-bench` binary built beside
+    /// this one; `scripts/bench.sh` starts the servers they need).
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// The benchmark and its options, e.g. `caldav --events 2000 --json`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

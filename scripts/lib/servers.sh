@@ -180,7 +180,9 @@ filesystem_folder = $dir/collections
 [logging]
 level = warning
 EOF
-    servers_launch "$dir" "$CALSYNC_VENV/bin/radicale" -C "$dir/config"
+    # Without fsync per write: see radicale_without_fsync.py.
+    servers_launch "$dir" "$CALSYNC_VENV/bin/python" "$CALSYNC_ROOT/scripts/radicale_without_fsync.py" \
+        -C "$dir/config"
     servers_wait_http radicale "$dir" "http://127.0.0.1:$port/" || return 1
     servers_write_env "$dir" RADICALE "http://127.0.0.1:$port/" alice secret
 }

@@ -1,6 +1,7 @@
 //! One module per command group; each returns the process exit code.
 
 mod account;
+mod bench;
 mod calendar;
 mod link;
 mod oauth_connect;
@@ -12,8 +13,13 @@ use crate::runtime::Embedded;
 use std::process::ExitCode;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Benchmarks bring their own state: no data directory is opened for them.
+    let command = match cli.command {
+        Command::Bench(args) => return bench::run(&args.args).await,
+        command => command,
+    };
     let app = Embedded::open(&cli.data_dir).await?;
-    match cli.command {
+    match command {
         Command::Account(command) => account::run(&app, command).await,
         Command::Calendar(command) => calendar::run(&app, command).await,
         Command::Link(command) => link::run(&app, command).await,
@@ -27,5 +33,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::serve::serve(&app, options).await
         }
         Command::Status(flag) => status::run(&app, flag.json).await,
+        Command::Bench(args) => bench::run(&args.args).await,
     }
 }

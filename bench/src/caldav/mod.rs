@@ -1,0 +1,283 @@
+//! `calsync-bench caldav`: calsync vs vdirsyncer 0.21 on identical pairs of Radicale calendars
+//! holding `--events` events each, plus the server's own raw write time for the same writes.
+//!
+//! Three fresh pairs are built with identical events: one for the raw reference (the copies an
+//! initial sync must write, PUT directly), one for calsync, one for vdirsyncer. Each tool then
+//! runs an initial pass, a pass with nothing changed, and a pass after `--changed-percent` of
+//! the events were edited (half on each side). After every pass both calendars are checked to
+//! hold every event exactly once.
+
+mod contenders;
+mod events;
+mod writes;
+
+use crate::measure::{Figure, note, timed};
+use anyhow::{Context, ensure};
+use calsync_testkit::{CaldavServer, ServerKind, TestCalendar};
+use chrono::Utc;
+use clap::Args;
+use contenders::{Calsync, Contender, Vdirsyncer};
+use events::{BenchEvent, events};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct CaldavArgs {
+    /// Events on each calendar of a pair before the initial pass.
+    #[arg(long, default_value_t = 2000)]
+    events: usize,
+    /// Share of the events edited before the changed pass, in percent.
+    #[arg(long, default_value_t = 1.0)]
+    changed_percent: f64,
+    /// Concurrent writes of the raw reference (calsync's own write parallelism).
+    #[arg(long, default_value_t = 8)]
+    concurrency: usize,
+    /// The calsync binary (default: the one next to this binary).
+    #[arg(long)]
+    calsync: Option<PathBuf>,
+    /// The vdirsyncer executable (default: `.venv/bin/vdirsyncer`, else on PATH).
+    #[arg(long)]
+    vdirsyncer: Option<PathBuf>,
+    /// Print the report as JSON (else a short summary).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Passes {
+    initial: Figure,
+    no_change: Figure,
+    changed: Figure,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    bench: &'static str,
+    server: &'static str,
+    events_per_calendar: usize,
+    changed_events: usize,
+    raw_write: Figure,
+    calsync: Passes,
+    vdirsyncer: Passes,
+    ratios: Ratios,
+    targets_met: Targets,
+}
+
+#[derive(Debug, Serialize)]
+struct Ratios {
+    no_change_calsync_over_vdirsyncer: Figure,
+    changed_calsync_over_vdirsyncer: Figure,
+    initial_calsync_over_raw_write: Figure,
+    initial_calsync_over_vdirsyncer: Figure,
+}
+
+#[derive(Debug, Serialize)]
+struct Targets {
+    /// No-change pass ≤ 0.05 × vdirsyncer's.
+    no_change: bool,
+    /// 1 %-changed pass ≤ 0.2 × vdirsyncer's.
+    changed: bool,
+    /// Initial pass within 15 % of the server's raw write time for the same events.
+    initial: bool,
+}
+
+pub async fn run(args: CaldavArgs) -> anyhow::Result<()> {
+    let server = CaldavServer::get(ServerKind::Radicale);
+    let calsync_binary = match &args.calsync {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?.with_file_name("calsync"),
+    };
+    ensure!(
+        calsync_binary.exists(),
+        "no calsync binary at {} (build it, or pass --calsync)",
+        calsync_binary.display()
+    );
+    let vdirsyncer_binary = args.vdirsyncer.clone().unwrap_or_else(default_vdirsyncer);
+    let today = Utc::now().date_naive();
+    let side_a = events('a', args.events, today);
+    let side_b = events('b', args.events, today);
+    let changed = ((args.events as f64) * 2.0 * args.changed_percent / 100.0).round() as usize;
+
+    note(&format!(
+        "raw reference: {} copies PUT into a pair already holding {} events each",
+        2 * args.events,
+        args.events
+    ));
+    let raw = fresh_pair(&server, "raw", &side_a, &side_b, args.concurrency).await;
+    let copies = |from: &[BenchEvent]| -> Vec<(String, String)> {
+        from.iter()
+            .map(|e| (format!("copy-{}", e.name), e.ics("", 0, Utc::now())))
+            .collect()
+    };
+    let (_, raw_seconds) = timed(async {
+        futures::join!(
+            writes::put_all(&raw.1, copies(&side_a), args.concurrency / 2),
+            writes::put_all(&raw.0, copies(&side_b), args.concurrency / 2),
+        )
+    })
+    .await;
+    let raw_write = Figure::seconds(
+        raw_seconds,
+        format!(
+            "{} PUTs of new events into the two calendars, {} at a time",
+            2 * args.events,
+            args.concurrency
+        ),
+    );
+
+    note("calsync");
+    let pair = fresh_pair(&server, "calsync", &side_a, &side_b, args.concurrency).await;
+    let tool = Calsync::link(&calsync_binary, &server, &pair.0, &pair.1).await?;
+    let calsync = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
+
+    note("vdirsyncer");
+    let pair = fresh_pair(&server, "vdirsyncer", &side_a, &side_b, args.concurrency).await;
+    let tool = Vdirsyncer::link(&vdirsyncer_binary, &server, &pair.0, &pair.1).await?;
+    let vdirsyncer = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
+
+    let ratios = Ratios {
+        no_change_calsync_over_vdirsyncer: Figure::ratio(
+            calsync.no_change.value,
+            vdirsyncer.no_change.value,
+            "calsync no-change pass / vdirsyncer no-change pass",
+        ),
+        changed_calsync_over_vdirsyncer: Figure::ratio(
+            calsync.changed.value,
+            vdirsyncer.changed.value,
+            "calsync changed pass / vdirsyncer changed pass",
+        ),
+        initial_calsync_over_raw_write: Figure::ratio(
+            calsync.initial.value,
+            raw_write.value,
+            "calsync initial pass / raw PUT time of the same number of new events",
+        ),
+        initial_calsync_over_vdirsyncer: Figure::ratio(
+            calsync.initial.value,
+            vdirsyncer.initial.value,
+            "calsync initial pass / vdirsyncer initial pass",
+        ),
+    };
+    let targets_met = Targets {
+        no_change: ratios.no_change_calsync_over_vdirsyncer.value <= 0.05,
+        changed: ratios.changed_calsync_over_vdirsyncer.value <= 0.2,
+        initial: ratios.initial_calsync_over_raw_write.value <= 1.15,
+    };
+    let report = Report {
+        bench: "caldav",
+        server: "radicale",
+        events_per_calendar: args.events,
+        changed_events: changed,
+        raw_write,
+        calsync,
+        vdirsyncer,
+        ratios,
+        targets_met,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_summary(&report);
+    }
+    Ok(())
+}
+
+fn default_vdirsyncer() -> PathBuf {
+    let venv = PathBuf::from(".venv/bin/vdirsyncer");
+    if venv.exists() {
+        venv
+    } else {
+        PathBuf::from("vdirsyncer")
+    }
+}
+
+/// A new pair of calendars seeded with `a` and `b` (not timed).
+async fn fresh_pair(
+    server: &CaldavServer,
+    hint: &str,
+    a: &[BenchEvent],
+    b: &[BenchEvent],
+    concurrency: usize,
+) -> (TestCalendar, TestCalendar) {
+    let (cal_a, cal_b) = (
+        server.new_calendar(&format!("bench-{hint}-a")).await,
+        server.new_calendar(&format!("bench-{hint}-b")).await,
+    );
+    let seed = |events: &[BenchEvent]| -> Vec<(String, String)> {
+        events
+            .iter()
+            .map(|e| (e.name.clone(), e.ics("", 0, Utc::now())))
+            .collect()
+    };
+    writes::put_all(&cal_a, seed(a), concurrency).await;
+    writes::put_all(&cal_b, seed(b), concurrency).await;
+    (cal_a, cal_b)
+}
+
+/// Times the three passes of one contender on its pair, checking the result of each.
+async fn passes(
+    tool: &impl Contender,
+    pair: &(TestCalendar, TestCalendar),
+    a: &[BenchEvent],
+    b: &[BenchEvent],
+    changed: usize,
+    per_side: usize,
+) -> anyhow::Result<Passes> {
+    let name = tool.name();
+    let pass = |label: &'static str| async move {
+        let (output, seconds) = timed(tool.pass()).await;
+        output.with_context(|| format!("{name} {label} pass"))?;
+        for calendar in [&pair.0, &pair.1] {
+            let held = calendar.list().await.len();
+            ensure!(
+                held == 2 * per_side,
+                "after {name}'s {label} pass {} holds {held} items, not {}",
+                calendar.url,
+                2 * per_side
+            );
+        }
+        note(&format!("{name} {label}: {seconds:.3} s"));
+        anyhow::Ok(seconds)
+    };
+    let initial = pass("initial").await?;
+    let no_change = pass("no-change").await?;
+    // Half the edits on each side, as users of both calendars would make them.
+    let edits: Vec<(String, String)> = a
+        .iter()
+        .take(changed.div_ceil(2))
+        .chain(b.iter().take(changed / 2))
+        .map(|e| (e.name.clone(), e.ics(" (moved)", 1, Utc::now())))
+        .collect();
+    let (on_a, on_b): (Vec<_>, Vec<_>) = edits
+        .into_iter()
+        .partition(|(name, _)| name.starts_with("bench-a-"));
+    writes::put_all(&pair.0, on_a, 4).await;
+    writes::put_all(&pair.1, on_b, 4).await;
+    let changed_seconds = pass("changed").await?;
+    let how = |what: &str| format!("wall time of one `{name}` process run: {what}");
+    Ok(Passes {
+        initial: Figure::seconds(initial, how("initial pass")),
+        no_change: Figure::seconds(no_change, how("nothing changed since the last pass")),
+        changed: Figure::seconds(changed_seconds, how("after the edits")),
+    })
+}
+
+fn print_summary(report: &Report) {
+    println!(
+        "caldav bench on {} ({} events per calendar, {} edited)",
+        report.server, report.events_per_calendar, report.changed_events
+    );
+    println!("  raw write of the same events: {:.3} s", report.raw_write.value);
+    for (name, passes) in [("calsync", &report.calsync), ("vdirsyncer", &report.vdirsyncer)] {
+        println!(
+            "  {name:<10} initial {:>8.3} s   no change {:>8.3} s   changed {:>8.3} s",
+            passes.initial.value, passes.no_change.value, passes.changed.value
+        );
+    }
+    let r = &report.ratios;
+    println!(
+        "  ratios: no change {:.4} (target ≤ 0.05), changed {:.4} (≤ 0.2), initial / raw {:.3} (≤ 1.15)",
+        r.no_change_calsync_over_vdirsyncer.value,
+        r.changed_calsync_over_vdirsyncer.value,
+        r.initial_calsync_over_raw_write.value
+    );
+}

@@ -1,0 +1,47 @@
+//! A figure with its unit and how it was measured, as every benchmark prints it.
+
+use serde::Serialize;
+use std::future::Future;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub value: f64,
+    pub unit: &'static str,
+    pub how: String,
+}
+
+impl Figure {
+    pub fn seconds(seconds: f64, how: impl Into<String>) -> Self {
+        Self {
+            value: round(seconds, 3),
+            unit: "s",
+            how: how.into(),
+        }
+    }
+
+    pub fn ratio(numerator: f64, denominator: f64, how: impl Into<String>) -> Self {
+        Self {
+            value: round(numerator / denominator.max(f64::EPSILON), 4),
+            unit: "ratio",
+            how: how.into(),
+        }
+    }
+}
+
+fn round(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}
+
+/// Runs `work` and returns its result with the wall-clock seconds it took.
+pub async fn timed<T, F: Future<Output = T>>(work: F) -> (T, f64) {
+    let started = Instant::now();
+    let result = work.await;
+    (result, started.elapsed().as_secs_f64())
+}
+
+/// Prints progress on stderr, so stdout stays pure JSON.
+pub fn note(message: &str) {
+    eprintln!("[bench] {message}");
+}

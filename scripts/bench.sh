@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# calsync's benchmarks, reproducibly: installs what they need (the Python venv with Radicale
+# and vdirsyncer), builds release binaries, starts a Radicale on a free port, runs the
+# benchmark and stops the server again. The JSON report goes to stdout, progress to stderr.
+#
+#   scripts/bench.sh                          calsync-bench caldav --json (2,000 events)
+#   scripts/bench.sh caldav --events 500      any calsync-bench arguments
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib/servers.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
+cd "$CALSYNC_ROOT"
+
+args=("$@")
+((${#args[@]})) || args=(caldav --json)
+
+servers_ensure_venv >&2
+cargo build --release --quiet -p calsync -p calsync-bench >&2
+
+mkdir -p "$CALSYNC_WORK/servers"
+run_dir=$(mktemp -d "$CALSYNC_WORK/servers/bench-XXXXXX")
+cleanup() {
+    servers_stop_all "$run_dir"
+    rm -rf "$run_dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+servers_start_radicale "$run_dir" >&2
+eval "$(cat "$run_dir/radicale.env")"
+PATH=$CALSYNC_VENV/bin:$PATH "$CALSYNC_ROOT/target/release/calsync-bench" "${args[@]}"
