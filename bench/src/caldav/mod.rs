@@ -38,6 +38,10 @@ pub struct CaldavArgs {
     /// The vdirsyncer executable (default: `.venv/bin/vdirsyncer`, else on PATH).
     #[arg(long)]
     vdirsyncer: Option<PathBuf>,
+    /// Radicale's `collection-root` folder: seed calendars by writing files there instead of
+    /// PUTs (set by scripts/bench.sh; much faster, and seeding is not measured).
+    #[arg(long, env = "CALSYNC_BENCH_RADICALE_ROOT")]
+    radicale_root: Option<PathBuf>,
     /// Print the report as JSON (else a short summary).
     #[arg(long)]
     json: bool,
@@ -103,7 +107,7 @@ pub async fn run(args: CaldavArgs) -> anyhow::Result<()> {
         2 * args.events,
         args.events
     ));
-    let raw = fresh_pair(&server, "raw", &side_a, &side_b, args.concurrency).await;
+    let raw = fresh_pair(&server, "raw", &side_a, &side_b, &args).await?;
     let copies = |from: &[BenchEvent]| -> Vec<(String, String)> {
         from.iter()
             .map(|e| (format!("copy-{}", e.name), e.ics("", 0, Utc::now())))
@@ -126,12 +130,12 @@ pub async fn run(args: CaldavArgs) -> anyhow::Result<()> {
     );
 
     note("calsync");
-    let pair = fresh_pair(&server, "calsync", &side_a, &side_b, args.concurrency).await;
+    let pair = fresh_pair(&server, "calsync", &side_a, &side_b, &args).await?;
     let tool = Calsync::link(&calsync_binary, &server, &pair.0, &pair.1).await?;
     let calsync = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
 
     note("vdirsyncer");
-    let pair = fresh_pair(&server, "vdirsyncer", &side_a, &side_b, args.concurrency).await;
+    let pair = fresh_pair(&server, "vdirsyncer", &side_a, &side_b, &args).await?;
     let tool = Vdirsyncer::link(&vdirsyncer_binary, &server, &pair.0, &pair.1).await?;
     let vdirsyncer = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
 
@@ -196,8 +200,8 @@ async fn fresh_pair(
     hint: &str,
     a: &[BenchEvent],
     b: &[BenchEvent],
-    concurrency: usize,
-) -> (TestCalendar, TestCalendar) {
+    args: &CaldavArgs,
+) -> anyhow::Result<(TestCalendar, TestCalendar)> {
     let (cal_a, cal_b) = (
         server.new_calendar(&format!("bench-{hint}-a")).await,
         server.new_calendar(&format!("bench-{hint}-b")).await,
@@ -208,9 +212,17 @@ async fn fresh_pair(
             .map(|e| (e.name.clone(), e.ics("", 0, Utc::now())))
             .collect()
     };
-    writes::put_all(&cal_a, seed(a), concurrency).await;
-    writes::put_all(&cal_b, seed(b), concurrency).await;
-    (cal_a, cal_b)
+    match &args.radicale_root {
+        Some(root) => {
+            writes::store_directly(root, &cal_a, seed(a))?;
+            writes::store_directly(root, &cal_b, seed(b))?;
+        }
+        None => {
+            writes::put_all(&cal_a, seed(a), args.concurrency).await;
+            writes::put_all(&cal_b, seed(b), args.concurrency).await;
+        }
+    }
+    Ok((cal_a, cal_b))
 }
 
 /// Times the three passes of one contender on its pair, checking the result of each.
