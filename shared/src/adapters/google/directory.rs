@@ -16,7 +16,9 @@ pub(super) fn capabilities() -> Capabilities {
     }
 }
 
-pub(super) async fn calendars(client: &GoogleClient) -> Result<Vec<DiscoveredCalendar>, ProviderError> {
+pub(super) async fn calendars(
+    client: &GoogleClient,
+) -> Result<Vec<DiscoveredCalendar>, ProviderError> {
     let mut found = Vec::new();
     let mut page_token: Option<String> = None;
     for _ in 0..MAX_PAGES {
@@ -25,7 +27,12 @@ pub(super) async fn calendars(client: &GoogleClient) -> Result<Vec<DiscoveredCal
             call = call.query("pageToken", token.clone());
         }
         let page: CalendarListPage = client.send(&call).await?.json("calendarList.list")?;
-        found.extend(page.items.into_iter().filter(|c| !c.deleted).map(discovered));
+        found.extend(
+            page.items
+                .into_iter()
+                .filter(|c| !c.deleted)
+                .map(discovered),
+        );
         match page.next_page_token {
             Some(token) if !token.is_empty() => page_token = Some(token),
             _ => return Ok(found),

@@ -53,11 +53,17 @@ mod tests {
         assert_eq!(master_part(&edited), "\"100\"");
         let reordered = compose(
             "\"100\"",
-            &[("m_2".into(), "\"7\"".into()), ("m_1".into(), "\"5\"".into())],
+            &[
+                ("m_2".into(), "\"7\"".into()),
+                ("m_1".into(), "\"5\"".into()),
+            ],
         );
         let ordered = compose(
             "\"100\"",
-            &[("m_1".into(), "\"5\"".into()), ("m_2".into(), "\"7\"".into())],
+            &[
+                ("m_1".into(), "\"5\"".into()),
+                ("m_2".into(), "\"7\"".into()),
+            ],
         );
         assert_eq!(reordered, ordered);
     }

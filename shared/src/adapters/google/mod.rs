@@ -37,6 +37,7 @@ use crate::ports::{
     FetchedItem, ProviderError, PushChannel, PushEndpoints, PushSubscriptions, PushSupport,
     SecretSink, Subscription, WriteOutcome,
 };
+use crate::usecases::Credentials;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use http::GoogleClient;
@@ -76,6 +77,25 @@ impl GoogleAccount {
             sink,
         );
         Self::new(&endpoints.google_api, Arc::new(keeper))
+    }
+
+    /// What the connector does for a Google account: the sealed secret is its token set.
+    pub fn from_credentials(
+        credentials: &Credentials,
+        endpoints: &ProviderEndpoints,
+        app: Option<&OAuthApp>,
+    ) -> Result<Self, ProviderError> {
+        let app = app.cloned().ok_or_else(|| {
+            ProviderError::Permanent(
+                "no Google OAuth application is configured (CALSYNC_GOOGLE_CLIENT_ID)".into(),
+            )
+        })?;
+        let tokens = TokenSet::from_secret(&credentials.secret).map_err(|_| {
+            ProviderError::Permanent(
+                "the stored Google token set is unreadable; reconnect the account".into(),
+            )
+        })?;
+        Self::connect(endpoints, app, tokens, credentials.renewed.clone())
     }
 }
 

@@ -49,7 +49,10 @@ fn millis(value: &serde_json::Value) -> Option<DateTime<Utc>> {
     Utc.timestamp_millis_opt(ms).single()
 }
 
-pub(super) async fn stop(client: &GoogleClient, channel: &PushChannel) -> Result<(), ProviderError> {
+pub(super) async fn stop(
+    client: &GoogleClient,
+    channel: &PushChannel,
+) -> Result<(), ProviderError> {
     let Some(resource_id) = &channel.resource_id else {
         // channels.stop needs the resourceId; without it the channel just runs out.
         tracing::warn!(channel = %channel.id, "cannot stop a Google channel without its resource id");

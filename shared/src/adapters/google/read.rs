@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// `extendedProperties.private` keys calsync writes on its copies.
-pub(super) const ORIGIN_KEY: &str = "calsyncOrigin";
-pub(super) const LINK_KEY: &str = "calsyncLink";
+pub const ORIGIN_KEY: &str = "calsyncOrigin";
+pub const LINK_KEY: &str = "calsyncLink";
 
 /// The raw events of one logical event, as listed.
 #[derive(Debug, Default, Clone)]

@@ -61,14 +61,23 @@ pub(super) fn to_lines(recurrence: &Recurrence) -> Vec<String> {
     let text = crate::ical::emit_event(&event, DateTime::<Utc>::UNIX_EPOCH);
     // Unfold (RFC 5545 §3.1): a CRLF followed by one space or tab continues the line.
     let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
-    unfolded
-        .split("\r\n")
-        .filter(|line| {
-            let name = line.split([':', ';']).next().unwrap_or_default();
-            matches!(name, "RRULE" | "RDATE" | "EXDATE")
-        })
-        .map(str::to_string)
-        .collect()
+    // Only the VEVENT's lines: the VTIMEZONE blocks the codec adds have RRULEs of their own.
+    let mut in_event = false;
+    let mut lines = Vec::new();
+    for line in unfolded.split("\r\n") {
+        match line {
+            "BEGIN:VEVENT" => in_event = true,
+            "END:VEVENT" => in_event = false,
+            _ if in_event => {
+                let name = line.split([':', ';']).next().unwrap_or_default();
+                if matches!(name, "RRULE" | "RDATE" | "EXDATE") {
+                    lines.push(line.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
 }
 
 /// Zoned times in a zone Google knows under its IANA name; others as UTC.
@@ -103,7 +112,10 @@ mod tests {
             "RDATE;VALUE=DATE:20260301".to_string(),
         ];
         let recurrence = from_lines(&lines).unwrap();
-        assert_eq!(recurrence.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=5;BYDAY=MO"));
+        assert_eq!(
+            recurrence.rrule.as_deref(),
+            Some("FREQ=WEEKLY;COUNT=5;BYDAY=MO")
+        );
         assert_eq!(recurrence.exdates.len(), 1);
         assert_eq!(recurrence.exdates[0].tzid(), Some("Europe/Berlin"));
         assert_eq!(recurrence.rdates.len(), 1);

@@ -23,8 +23,9 @@ impl Reply {
     }
 
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, ProviderError> {
-        serde_json::from_slice(&self.body)
-            .map_err(|_| ProviderError::Permanent(format!("{what}: the answer is not the expected JSON")))
+        serde_json::from_slice(&self.body).map_err(|_| {
+            ProviderError::Permanent(format!("{what}: the answer is not the expected JSON"))
+        })
     }
 }
 
@@ -37,10 +38,9 @@ pub(super) fn error_for(what: &str, reply: &Reply) -> ProviderError {
         429 => rate_limited(reply),
         // Quota exhaustion comes as 403 with one of these reasons; other 403s are refusals.
         403 if has("rateLimitExceeded") || has("userRateLimitExceeded") => rate_limited(reply),
-        403 => ProviderError::Permanent(format!(
-            "{what}: 403 forbidden{}",
-            reason_suffix(&reasons)
-        )),
+        403 => {
+            ProviderError::Permanent(format!("{what}: 403 forbidden{}", reason_suffix(&reasons)))
+        }
         404 | 410 if !has("fullSyncRequired") && !has("updatedMinTooLongAgo") => {
             ProviderError::NotFound
         }
@@ -81,7 +81,9 @@ pub(super) fn parse_retry_after(value: &str) -> Option<Duration> {
     let wait = match value.parse::<u64>() {
         Ok(seconds) => Duration::from_secs(seconds),
         Err(_) => {
-            let at = DateTime::parse_from_rfc2822(value).ok()?.with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc2822(value)
+                .ok()?
+                .with_timezone(&Utc);
             (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
         }
     };
@@ -94,9 +96,11 @@ mod tests {
 
     fn reply(status: u16, reason: Option<&str>, retry_after: Option<&str>) -> Reply {
         let body = match reason {
-            Some(reason) => serde_json::json!({"error": {"code": status, "errors": [{"reason": reason}]}})
-                .to_string()
-                .into_bytes(),
+            Some(reason) => {
+                serde_json::json!({"error": {"code": status, "errors": [{"reason": reason}]}})
+                    .to_string()
+                    .into_bytes()
+            }
             None => Vec::new(),
         };
         Reply {
@@ -113,14 +117,21 @@ mod tests {
             (reply(410, Some("deleted"), None), "NotFound"),
             (reply(404, Some("notFound"), None), "NotFound"),
             (reply(409, Some("duplicate"), None), "PreconditionFailed"),
-            (reply(412, Some("conditionNotMet"), None), "PreconditionFailed"),
+            (
+                reply(412, Some("conditionNotMet"), None),
+                "PreconditionFailed",
+            ),
             (reply(503, None, None), "Transient"),
             (reply(403, Some("forbidden"), None), "Permanent"),
             (reply(400, Some("invalid"), None), "Permanent"),
         ];
         for (reply, expected) in cases {
             let error = error_for("GET x", &reply);
-            assert!(format!("{error:?}").starts_with(expected), "{} -> {error:?}", reply.status);
+            assert!(
+                format!("{error:?}").starts_with(expected),
+                "{} -> {error:?}",
+                reply.status
+            );
         }
     }
 

@@ -173,8 +173,12 @@ fn the_origin_tag_and_link_travel_in_private_extended_properties() {
         owner_link: Some(LinkId::parse("l1").unwrap()),
         timezones: Vec::new(),
     };
-    let mut body = serde_json::to_value(master_body(&event, event.master.as_ref().unwrap())).unwrap();
-    assert_eq!(body["extendedProperties"]["private"][ORIGIN_KEY], tag.to_string());
+    let mut body =
+        serde_json::to_value(master_body(&event, event.master.as_ref().unwrap())).unwrap();
+    assert_eq!(
+        body["extendedProperties"]["private"][ORIGIN_KEY],
+        tag.to_string()
+    );
     assert_eq!(body["extendedProperties"]["private"][LINK_KEY], "l1");
     assert!(body["extendedProperties"].get("shared").is_none());
     assert_eq!(body["start"]["dateTime"], "2026-01-05T09:00:00Z");
@@ -216,7 +220,10 @@ fn attendees_and_organizer_are_read_and_attendees_written() {
     let body = serde_json::to_value(master_body(&event, master)).unwrap();
     assert_eq!(body["attendees"][1]["optional"], true);
     assert_eq!(body["attendees"][0]["responseStatus"], "accepted");
-    assert!(body.get("organizer").is_none(), "Google sets the organizer itself");
+    assert!(
+        body.get("organizer").is_none(),
+        "Google sets the organizer itself"
+    );
 }
 
 #[test]

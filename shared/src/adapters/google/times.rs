@@ -91,10 +91,7 @@ fn parse_instant(text: &str, zone: Option<&str>) -> Option<DateTime<Utc>> {
 pub(super) fn instance_id(master_id: &str, original_start: &EventTime) -> String {
     let suffix = match original_start {
         EventTime::Date { date } => date.format("%Y%m%d").to_string(),
-        other => other
-            .to_utc_lenient()
-            .format("%Y%m%dT%H%M%SZ")
-            .to_string(),
+        other => other.to_utc_lenient().format("%Y%m%dT%H%M%SZ").to_string(),
     };
     format!("{master_id}_{suffix}")
 }

@@ -40,7 +40,9 @@ fn series_master(event: &Event) -> Result<Component, ProviderError> {
             recurrence_id: None,
             ..first.clone()
         }),
-        (None, None) => Err(ProviderError::Permanent("an event without components".into())),
+        (None, None) => Err(ProviderError::Permanent(
+            "an event without components".into(),
+        )),
     }
 }
 
@@ -165,7 +167,10 @@ async fn write_overrides(
     if let Some(master) = &event.master {
         for exdate in &master.recurrence.exdates {
             let instance = instance_id(master_id, exdate);
-            if known.get(&instance).is_some_and(|(_, cancelled)| !cancelled) {
+            if known
+                .get(&instance)
+                .is_some_and(|(_, cancelled)| !cancelled)
+            {
                 delete_instance(client, calendar_id, &instance).await?;
                 all_known = false;
             }
