@@ -64,13 +64,9 @@ async fn rate_limits_carry_retry_after_and_the_retry_policy_waits_that_long() {
 
     google.emulator.log().clear();
     google.emulator.faults().add(limit());
-    let policy = RetryPolicy::default();
-    policy
-        .run(|| {
-            google
-                .account
-                .changes(&google.info, &SyncCursor::default(), window())
-        })
+    let (cursor, window) = (SyncCursor::default(), window());
+    RetryPolicy::default()
+        .run(|| google.account.changes(&google.info, &cursor, window))
         .await
         .unwrap();
     let requests = google.emulator.log().matching("GET", "/events");

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use calsync_core::domain::AccountKind;
-use calsync_core::ports::{PushChannel, PushEndpoints, PushSubscriptions, PushSupport};
+use calsync_core::ports::{PushChannel, PushEndpoints, PushSupport};
 use calsync_emulators::common::Emulator;
 use chrono::{Duration, Utc};
 use std::sync::{Arc, Mutex};

@@ -24,8 +24,9 @@ async fn a_create_retried_after_a_lost_answer_conflicts_and_leaves_one_event() {
     let google = Google::new().await;
     google.emulator.lose_next_answer("POST", "/events");
     let event = timed("Busy", "20260105T090000", "20260105T100000");
+    let copy_key = key(1);
     let result = RetryPolicy::default()
-        .run(|| google.account.create(&google.info, &key(1), &event))
+        .run(|| google.account.create(&google.info, &copy_key, &event))
         .await;
     assert!(
         matches!(result, Err(ProviderError::PreconditionFailed)),
