@@ -4,6 +4,7 @@
 mod change_feed;
 mod directory;
 mod errors;
+mod oauth;
 mod push;
 mod support;
 mod writes;

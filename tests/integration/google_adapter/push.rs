@@ -124,3 +124,33 @@ fn channel(subscription: &calsync_core::ports::Subscription) -> PushChannel {
         created_at: Utc::now(),
     }
 }
+
+#[tokio::test]
+async fn an_expired_channel_stops_posting() {
+    let google = Google::new().await;
+    let (hook, received) = receiver().await;
+    google
+        .emulator
+        .set_max_channel_lifetime(chrono::TimeDelta::milliseconds(1));
+    google
+        .account
+        .push()
+        .unwrap()
+        .subscribe(
+            &google.info,
+            &endpoints(&hook),
+            "chan-3",
+            "s3cret",
+            Utc::now() + Duration::days(1),
+        )
+        .await
+        .unwrap();
+    eventually("the sync message", || received.lock().unwrap().len() == 1).await;
+    eventually("the channel to expire", || {
+        google.emulator.channels()[0].expiration < Utc::now()
+    })
+    .await;
+    google.user_inserts(user_event("after expiry", 0));
+    google.emulator.notifier().idle().await;
+    assert_eq!(received.lock().unwrap().len(), 1);
+}

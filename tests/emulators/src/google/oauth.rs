@@ -6,7 +6,7 @@ use super::Shared;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
@@ -127,7 +127,8 @@ pub async fn authorize(
     if let Some(state) = query.get("state") {
         redirect.query_pairs_mut().append_pair("state", state);
     }
-    Redirect::to(redirect.as_str()).into_response()
+    // Google answers 302 Found.
+    (StatusCode::FOUND, [("location", redirect.to_string())]).into_response()
 }
 
 /// The client id from the form, or from HTTP Basic authentication (RFC 6749 §2.3.1).
