@@ -13,7 +13,11 @@ mod instances;
 mod listing;
 mod oauth;
 mod routes;
+mod rules;
 mod state;
+
+#[cfg(test)]
+mod tests;
 
 pub use channels::Channel;
 pub use error::ApiError;
