@@ -64,7 +64,12 @@ impl Connector for ProviderConnector {
                 )?;
                 Ok(Arc::new(account))
             }
-            AccountKind::Google | AccountKind::Microsoft => Err(ProviderError::Permanent(format!(
+            AccountKind::Google => Ok(Arc::new(super::google::GoogleAccount::from_credentials(
+                credentials,
+                &self.endpoints,
+                self.apps.google.as_ref(),
+            )?)),
+            AccountKind::Microsoft => Err(ProviderError::Permanent(format!(
                 "{} accounts are not supported yet",
                 credentials.kind.as_str()
             ))),
@@ -100,6 +105,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_google_account_connects_from_its_token_set_without_network_io() {
+        let mut connector = ProviderConnector::default();
+        connector.apps.google = Some(crate::adapters::oauth::OAuthApp {
+            client_id: "app".into(),
+            client_secret: None,
+        });
+        let tokens = crate::adapters::oauth::TokenSet {
+            access_token: "a".into(),
+            refresh_token: Some("r".into()),
+            expires_at: None,
+        };
+        let secret = tokens.to_secret().unwrap();
+        assert!(
+            connector
+                .connect(&credentials(AccountKind::Google, None, &secret))
+                .await
+                .is_ok()
+        );
+        let Err(ProviderError::Permanent(message)) = connector
+            .connect(&credentials(AccountKind::Google, None, b"pw"))
+            .await
+        else {
+            panic!("an unreadable token set should be refused");
+        };
+        assert!(message.contains("reconnect"), "{message}");
+    }
+
+    #[tokio::test]
     async fn unusable_credentials_are_refused_clearly() {
         let connector = ProviderConnector::default();
         for (creds, expected) in [
@@ -120,8 +153,8 @@ mod tests {
                 "unsupported URL scheme",
             ),
             (
-                credentials(AccountKind::Google, None, b"pw"),
-                "not supported yet",
+                credentials(AccountKind::Google, None, b"{}"),
+                "no Google OAuth application",
             ),
         ] {
             let Err(ProviderError::Permanent(message)) = connector.connect(&creds).await else {

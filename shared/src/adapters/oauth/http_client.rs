@@ -1,10 +1,26 @@
 //! The `oauth2` crate's HTTP client, on our reqwest (one HTTP stack in the binary).
 
-use oauth2::{HttpRequest, HttpResponse};
+use oauth2::{AsyncHttpClient, HttpRequest, HttpResponse};
+use std::future::Future;
+use std::pin::Pin;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub(super) struct HttpError(String);
+
+/// [`send`] as a named client whose future is `Send`: a closure over `&reqwest::Client` makes
+/// the future of every caller fail the `Send` bound of `async_trait` methods (the compiler
+/// cannot prove the closure's borrow general enough).
+pub(super) struct OAuthHttp(pub reqwest::Client);
+
+impl<'c> AsyncHttpClient<'c> for OAuthHttp {
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(send(&self.0, request))
+    }
+}
 
 /// Sends one token-endpoint request. Redirects are not followed (RFC 6749 §3.2 endpoints
 /// answer directly; following one could leak the client secret to another host).

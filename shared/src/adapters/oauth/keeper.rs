@@ -2,7 +2,7 @@
 //! the API refused it (401), and hand every renewed token set back to be stored.
 
 use super::flow::{client, token_error, token_set};
-use super::http_client::send;
+use super::http_client::OAuthHttp;
 use super::{OAuthApp, OAuthEndpoints, OAuthError, TokenSet};
 use crate::ports::{ProviderError, SecretSink};
 use chrono::{TimeDelta, Utc};
@@ -70,9 +70,10 @@ impl TokenKeeper {
         })?;
         let client = client(&self.endpoints, &self.app, "")
             .map_err(|e| ProviderError::Permanent(e.to_string()))?;
+        let http = OAuthHttp(self.http.clone());
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh.to_string()))
-            .request_async(&|request| send(&self.http, request))
+            .request_async(&http)
             .await
             .map_err(|e| match token_error(e) {
                 OAuthError::Unreachable(reason) => {

@@ -1,0 +1,10 @@
+//! The Google Calendar adapter against the Google Calendar emulator: each test starts its own
+//! emulator and acts, through the emulator's handle, as the user editing in Google's own UI.
+
+mod change_feed;
+mod directory;
+mod errors;
+mod oauth;
+mod push;
+mod support;
+mod writes;

@@ -1,0 +1,299 @@
+//! Creates keyed by the copy key, conditional updates and deletes, and what survives a round
+//! trip: recurrence with an override and a cancelled instance, all-day and zoned times, tags.
+
+use super::support::*;
+use calsync_core::domain::{
+    Component, Event, EventTime, LinkId, Recurrence, RecurrenceKey, RemoteId,
+};
+use calsync_core::ports::{EventReader, EventWriter, ProviderError};
+use calsync_core::usecases::RetryPolicy;
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::json;
+
+async fn read_back(google: &Google, id: &RemoteId) -> Event {
+    let fetched = google
+        .account
+        .fetch(&google.info, std::slice::from_ref(id))
+        .await
+        .unwrap();
+    fetched[0].body.clone().unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn a_create_retried_after_a_lost_answer_conflicts_and_leaves_one_event() {
+    let google = Google::new().await;
+    google.emulator.lose_next_answer("POST", "/events");
+    let event = timed("Busy", "20260105T090000", "20260105T100000");
+    let copy_key = key(1);
+    let result = RetryPolicy::default()
+        .run(|| google.account.create(&google.info, &copy_key, &event))
+        .await;
+    assert!(
+        matches!(result, Err(ProviderError::PreconditionFailed)),
+        "{result:?}"
+    );
+    let posts = google.emulator.log().matching("POST", "/events");
+    let statuses: Vec<u16> = posts.iter().map(|p| p.status).collect();
+    assert_eq!(statuses, vec![503, 409]);
+    assert!(
+        posts
+            .iter()
+            .all(|p| p.query.as_deref().unwrap().contains("sendUpdates=none"))
+    );
+    let live = google.emulator.live_events(CALENDAR);
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["id"], key(1).as_str());
+
+    // The id of a deleted copy stays taken, as on Google.
+    google
+        .emulator
+        .delete_event(CALENDAR, key(1).as_str())
+        .unwrap();
+    let again = google.account.create(&google.info, &key(1), &event).await;
+    assert!(
+        matches!(again, Err(ProviderError::PreconditionFailed)),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_etag_is_refused_and_a_fresh_one_accepted() {
+    let google = Google::new().await;
+    let event = timed("Busy", "20260105T090000", "20260105T100000");
+    let created = google
+        .account
+        .create(&google.info, &key(2), &event)
+        .await
+        .unwrap();
+    let stale = created.etag.clone().unwrap();
+    google
+        .emulator
+        .patch_event(
+            CALENDAR,
+            key(2).as_str(),
+            json!({"summary": "user edit", "colorId": "5"}),
+        )
+        .unwrap();
+    let mut mine = event.clone();
+    mine.master.as_mut().unwrap().summary = Some("mine".into());
+    let update = google
+        .account
+        .update(&google.info, &created.remote_id, Some(&stale), &mine)
+        .await;
+    assert!(
+        matches!(update, Err(ProviderError::PreconditionFailed)),
+        "{update:?}"
+    );
+    let delete = google
+        .account
+        .delete(&google.info, &created.remote_id, Some(&stale))
+        .await;
+    assert!(
+        matches!(delete, Err(ProviderError::PreconditionFailed)),
+        "{delete:?}"
+    );
+    assert_eq!(
+        google.emulator.live_events(CALENDAR)[0]["summary"],
+        "user edit"
+    );
+
+    let fresh = google
+        .account
+        .fetch(&google.info, std::slice::from_ref(&created.remote_id))
+        .await
+        .unwrap()[0]
+        .etag
+        .clone();
+    let updated = google
+        .account
+        .update(&google.info, &created.remote_id, fresh.as_ref(), &mine)
+        .await
+        .unwrap();
+    let stored = google
+        .emulator
+        .get_event(CALENDAR, key(2).as_str())
+        .unwrap();
+    assert_eq!(stored["summary"], "mine");
+    assert_eq!(
+        stored["colorId"], "5",
+        "PATCH keeps what calsync does not model"
+    );
+    assert_eq!(
+        updated.etag.as_ref().unwrap().0,
+        stored["etag"].as_str().unwrap()
+    );
+
+    google
+        .account
+        .delete(&google.info, &created.remote_id, updated.etag.as_ref())
+        .await
+        .unwrap();
+    let twice = google
+        .account
+        .delete(&google.info, &created.remote_id, None)
+        .await;
+    assert!(matches!(twice, Err(ProviderError::NotFound)), "{twice:?}");
+}
+
+fn berlin(s: &str) -> EventTime {
+    EventTime::Zoned {
+        local: NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%S").unwrap(),
+        tzid: "Europe/Berlin".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_series_with_an_override_and_a_cancelled_instance_round_trips() {
+    let google = Google::new().await;
+    let moved_key = RecurrenceKey("20260112T080000Z".into());
+    let mut event = Event {
+        uid: "series@example.org".into(),
+        master: Some(Component {
+            summary: Some("Standup".into()),
+            start: Some(berlin("20260105T090000")),
+            end: Some(berlin("20260105T091500")),
+            recurrence: Recurrence {
+                rrule: Some("FREQ=WEEKLY;COUNT=6".into()),
+                rdates: Vec::new(),
+                exdates: vec![berlin("20260119T090000")],
+            },
+            ..Component::default()
+        }),
+        overrides: Default::default(),
+        origin: Some(tag(3)),
+        owner_link: None,
+        timezones: Vec::new(),
+    };
+    event.overrides.insert(
+        moved_key.clone(),
+        Component {
+            recurrence_id: Some(berlin("20260112T090000")),
+            summary: Some("Standup (late)".into()),
+            start: Some(berlin("20260112T110000")),
+            end: Some(berlin("20260112T111500")),
+            ..Component::default()
+        },
+    );
+    let created = google
+        .account
+        .create(&google.info, &key(3), &event)
+        .await
+        .unwrap();
+    let instance = google
+        .emulator
+        .get_event(CALENDAR, &format!("{}_20260112T080000Z", key(3)))
+        .unwrap();
+    assert_eq!(instance["recurringEventId"], key(3).as_str());
+    assert_eq!(instance["summary"], "Standup (late)");
+
+    let read = read_back(&google, &created.remote_id).await;
+    let master = read.master.as_ref().unwrap();
+    let written = event.master.as_ref().unwrap();
+    assert_eq!(master.start, written.start);
+    assert_eq!(master.recurrence, written.recurrence);
+    assert_eq!(read.overrides.len(), 1);
+    assert_eq!(
+        read.overrides[&moved_key].start,
+        event.overrides[&moved_key].start
+    );
+    assert_eq!(read.origin, event.origin);
+    let listed = google
+        .account
+        .fetch(&google.info, std::slice::from_ref(&created.remote_id))
+        .await
+        .unwrap();
+    assert_eq!(
+        listed[0].etag, created.etag,
+        "the create reports the series' ETag"
+    );
+
+    // Dropping the override resets that instance to the series.
+    let mut plain = event.clone();
+    plain.overrides.clear();
+    google
+        .account
+        .update(
+            &google.info,
+            &created.remote_id,
+            created.etag.as_ref(),
+            &plain,
+        )
+        .await
+        .unwrap();
+    let reset = read_back(&google, &created.remote_id).await;
+    let reset_instance = &reset.overrides[&moved_key];
+    assert_eq!(reset_instance.summary.as_deref(), Some("Standup"));
+    assert_eq!(reset_instance.start, Some(berlin("20260112T090000")));
+}
+
+#[tokio::test]
+async fn all_day_and_zoned_events_keep_their_kind_of_time() {
+    let google = Google::new().await;
+    let day = |d| EventTime::Date {
+        date: NaiveDate::from_ymd_opt(2026, 5, d).unwrap(),
+    };
+    let mut all_day = timed("Holiday", "20260101T000000", "20260101T000000");
+    let master = all_day.master.as_mut().unwrap();
+    master.start = Some(day(1));
+    master.end = Some(day(2));
+    let ny = |s| EventTime::Zoned {
+        local: NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%S").unwrap(),
+        tzid: "America/New_York".into(),
+    };
+    let mut zoned = timed("Call", "20260101T000000", "20260101T000000");
+    let master = zoned.master.as_mut().unwrap();
+    master.start = Some(ny("20260310T090000"));
+    master.end = Some(ny("20260310T100000"));
+    for (n, event) in [(4, &all_day), (5, &zoned)] {
+        let created = google
+            .account
+            .create(&google.info, &key(n), event)
+            .await
+            .unwrap();
+        let read = read_back(&google, &created.remote_id).await;
+        assert_eq!(
+            read.master.as_ref().unwrap().start,
+            event.master.as_ref().unwrap().start
+        );
+        assert_eq!(
+            read.master.as_ref().unwrap().end,
+            event.master.as_ref().unwrap().end
+        );
+    }
+    let stored = google
+        .emulator
+        .get_event(CALENDAR, key(4).as_str())
+        .unwrap();
+    assert_eq!(stored["start"], json!({"date": "2026-05-01"}));
+    let stored = google
+        .emulator
+        .get_event(CALENDAR, key(5).as_str())
+        .unwrap();
+    assert_eq!(stored["start"]["timeZone"], "America/New_York");
+    assert_eq!(stored["start"]["dateTime"], "2026-03-10T09:00:00-04:00");
+}
+
+#[tokio::test]
+async fn the_origin_tag_is_a_private_extended_property_that_round_trips() {
+    let google = Google::new().await;
+    let mut event = timed("Busy", "20260105T090000", "20260105T100000");
+    event.origin = Some(tag(6));
+    event.owner_link = Some(LinkId::parse("l1").unwrap());
+    let created = google
+        .account
+        .create(&google.info, &key(6), &event)
+        .await
+        .unwrap();
+    let stored = google
+        .emulator
+        .get_event(CALENDAR, key(6).as_str())
+        .unwrap();
+    assert_eq!(
+        stored["extendedProperties"]["private"]["calsyncOrigin"],
+        tag(6).to_string()
+    );
+    assert!(stored["extendedProperties"].get("shared").is_none());
+    let read = read_back(&google, &created.remote_id).await;
+    assert_eq!(read.origin, Some(tag(6)));
+    assert_eq!(read.owner_link, LinkId::parse("l1").ok());
+}
