@@ -3,6 +3,7 @@
 pub mod caldav;
 mod connector;
 pub mod endpoints;
+pub mod graph;
 pub mod in_process_queue;
 pub mod local_key;
 pub mod oauth;

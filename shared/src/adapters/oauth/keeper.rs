@@ -70,9 +70,15 @@ impl TokenKeeper {
         })?;
         let client = client(&self.endpoints, &self.app, "")
             .map_err(|e| ProviderError::Permanent(e.to_string()))?;
+        // The future owns its client (a cheap clone): a borrowed one makes the future not
+        // `Send` for every lifetime, which `async_trait` adapters need.
+        let http = self.http.clone();
         let response = client
             .exchange_refresh_token(&RefreshToken::new(refresh.to_string()))
-            .request_async(&|request| send(&self.http, request))
+            .request_async(&move |request| {
+                let http = http.clone();
+                async move { send(&http, request).await }
+            })
             .await
             .map_err(|e| match token_error(e) {
                 OAuthError::Unreachable(reason) => {
