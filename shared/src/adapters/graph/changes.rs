@@ -4,10 +4,12 @@
 //! `resyncRequired`) is [`ProviderError::Gone`]: the caller lists everything again.
 //!
 //! calendarView delta reports occurrences and exceptions, never series masters: each is
-//! mapped to its master and the whole series is read again (master + instances).
+//! mapped to its master and the whole series is read again (master + instances). Deletions
+//! come as bare ids; one that no longer resolves (a deleted event, series or occurrence)
+//! makes the round a complete listing of the window: costlier, never wrong.
 
 use super::http::{Call, GraphClient};
-use super::reads::{MAX_PAGES, PAGE_SIZE, all_pages, get_event, iso, query, read_item, segment};
+use super::reads::{MAX_PAGES, PAGE_SIZE, get_event, iso, query, read_item, segment};
 use super::series::Window;
 use super::wire::{GraphEvent, Page};
 use crate::domain::{DetectionMethod, RemoteId, SyncCursor};
@@ -62,8 +64,25 @@ pub(super) async fn changes(
     cursor: &SyncCursor,
     window: Window,
 ) -> Result<ChangeBatch, ProviderError> {
-    let initial = cursor.token.is_none();
-    let first = cursor.token.clone().unwrap_or_else(|| {
+    match listing(client, calendar_id, cursor.token.clone(), window).await? {
+        Some(batch) => Ok(batch),
+        // A deleted occurrence or series leaves only instance ids, which name no item of
+        // ours: list the window again, so that what is gone is seen as gone.
+        None => listing(client, calendar_id, None, window)
+            .await?
+            .ok_or_else(|| ProviderError::Transient("Graph delta did not settle".into())),
+    }
+}
+
+/// One delta round; `None` when it reported deletions that cannot be traced to an item.
+async fn listing(
+    client: &GraphClient,
+    calendar_id: &str,
+    token: Option<String>,
+    window: Window,
+) -> Result<Option<ChangeBatch>, ProviderError> {
+    let initial = token.is_none();
+    let first = token.unwrap_or_else(|| {
         format!(
             "me/calendars/{}/calendarView/delta?{}",
             segment(calendar_id),
@@ -86,7 +105,6 @@ pub(super) async fn changes(
         }
     }
     let mut changes = Vec::new();
-    let mut unresolved = false;
     for id in removed.difference(&touched).cloned().collect::<Vec<_>>() {
         // Deleted, or only left the window: an event still there is read like a change.
         match get_event(client, &id).await? {
@@ -96,17 +114,12 @@ pub(super) async fn changes(
             Some(event) => {
                 touched.extend(event.series_master_id);
             }
-            None => {
-                // A deleted occurrence leaves only its own id, which names no item of ours.
-                unresolved = true;
-                changes.push(ItemChange::Removed {
-                    remote_id: RemoteId(id),
-                });
-            }
+            // A first round lists what exists; nothing to remove.
+            None if initial => {}
+            // Graph ids do not tell a deleted single instance (an item of ours) from a
+            // deleted occurrence or series (only instance ids are reported): list again.
+            None => return Ok(None),
         }
-    }
-    if unresolved && !initial {
-        touched.extend(series_masters(client, calendar_id).await?);
     }
     for (id, item) in read_all(client, touched, window).await? {
         changes.push(match item {
@@ -129,33 +142,12 @@ pub(super) async fn changes(
     } else {
         Listing::Delta(changes)
     };
-    Ok(ChangeBatch {
+    Ok(Some(ChangeBatch {
         cursor: SyncCursor {
             token: round.delta_link,
             ctag: None,
         },
         method: DetectionMethod::Delta,
         listing,
-    })
-}
-
-/// Every series master of the calendar: re-read when a deleted occurrence cannot be traced
-/// to its series (their ETags tell which one changed).
-async fn series_masters(
-    client: &GraphClient,
-    calendar_id: &str,
-) -> Result<Vec<String>, ProviderError> {
-    let url = format!(
-        "me/calendars/{}/events?{}",
-        segment(calendar_id),
-        query(&[
-            ("$filter", "type eq 'seriesMaster'"),
-            ("$select", "id,type")
-        ])
-    );
-    Ok(all_pages(client, url)
-        .await?
-        .into_iter()
-        .map(|e| e.id)
-        .collect())
+    }))
 }
