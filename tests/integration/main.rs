@@ -5,4 +5,5 @@
 
 mod caldav_adapter;
 mod e2e;
+mod graph_adapter;
 mod servers_smoke;
