@@ -59,7 +59,7 @@ impl Slot {
         } else {
             local_in(self.instant(), zone(prefer).unwrap_or(chrono_tz::UTC))
         };
-        json!({"dateTime": local.format("%Y-%m-%dT%H:%M:%S%.7f").to_string(), "timeZone": prefer})
+        json!({"dateTime": local.format("%Y-%m-%dT%H:%M:%S.0000000").to_string(), "timeZone": prefer})
     }
 }
 
@@ -351,7 +351,7 @@ impl StoredEvent {
             "lastModifiedDateTime".into(),
             json!(
                 self.last_modified
-                    .format("%Y-%m-%dT%H:%M:%S%.7fZ")
+                    .format("%Y-%m-%dT%H:%M:%S.0000000Z")
                     .to_string()
             ),
         );

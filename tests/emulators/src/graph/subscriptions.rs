@@ -57,7 +57,7 @@ impl StoredSubscription {
 }
 
 pub fn expiry(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S%.7fZ").to_string()
+    at.format("%Y-%m-%dT%H:%M:%S.0000000Z").to_string()
 }
 
 /// Runs the validation handshake against `url`: true when it echoed the token in time.
