@@ -45,7 +45,7 @@ async fn a_series_with_an_exception_and_a_cancelled_occurrence_round_trips() {
 
     let read = setup
         .account
-        .fetch(&setup.calendar, &[written.remote_id.clone()])
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
         .await
         .unwrap()
         .remove(0);

@@ -80,7 +80,7 @@ async fn the_origin_tag_and_owner_link_round_trip() {
         .unwrap();
     let fetched = setup
         .account
-        .fetch(&setup.calendar, &[written.remote_id.clone()])
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
         .await
         .unwrap();
     let event = fetched[0].body.clone().unwrap().unwrap();
@@ -139,7 +139,7 @@ async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found(
 
     let current = setup
         .account
-        .fetch(&setup.calendar, &[written.remote_id.clone()])
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
         .await
         .unwrap()
         .remove(0);

@@ -36,12 +36,10 @@ pub async fn delta(
     let configured = inner.page_size;
     inner.page_size = asked.map_or(configured, |n| n.min(configured));
     let page = if let Some(skip) = query.get("$skiptoken") {
-        match inner.pages.remove(skip) {
-            Some((items, delta_token)) => {
-                Some(delta::page(&mut inner, items, delta_token, &link_base))
-            }
-            None => None,
-        }
+        inner
+            .pages
+            .remove(skip)
+            .map(|(items, delta_token)| delta::page(&mut inner, items, delta_token, &link_base))
     } else if let Some(token) = query.get("$deltatoken") {
         match inner.delta_tokens.get(token).cloned() {
             Some(token) => {

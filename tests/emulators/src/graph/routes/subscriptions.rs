@@ -19,25 +19,16 @@ fn not_found() -> Response {
     )
 }
 
-fn expiry(body: &Value) -> Result<DateTime<Utc>, Response> {
+/// The requested expiry, if Graph would accept it (4,230 minutes at most for events).
+fn expiry(body: &Value) -> Result<DateTime<Utc>, &'static str> {
     let at = body["expirationDateTime"]
         .as_str()
         .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
         .map(|at| at.with_timezone(&Utc))
-        .ok_or_else(|| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "InvalidRequest",
-                "expirationDateTime is required",
-            )
-        })?;
+        .ok_or("expirationDateTime is required")?;
     let now = Utc::now();
     if at <= now || at > now + MAX_LIFETIME {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "InvalidRequest",
-            "Subscription expiration can only be 4230 minutes in the future.",
-        ));
+        return Err("Subscription expiration can only be 4230 minutes in the future.");
     }
     Ok(at)
 }
@@ -45,7 +36,7 @@ fn expiry(body: &Value) -> Result<DateTime<Utc>, Response> {
 pub async fn create(State(shared): State<Arc<Shared>>, Json(body): Json<Value>) -> Response {
     let expires_at = match expiry(&body) {
         Ok(at) => at,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "InvalidRequest", message),
     };
     let text = |name: &str| body[name].as_str().map(str::to_string);
     let (Some(notification_url), Some(resource), Some(change_type)) = (
@@ -106,7 +97,7 @@ pub async fn renew(
 ) -> Response {
     let expires_at = match expiry(&body) {
         Ok(at) => at,
-        Err(response) => return response,
+        Err(message) => return error(StatusCode::BAD_REQUEST, "InvalidRequest", message),
     };
     let mut inner = shared.lock();
     match inner.subscriptions.get_mut(&id) {
