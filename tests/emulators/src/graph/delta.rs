@@ -46,7 +46,7 @@ pub fn initial(
     in_window(inner, calendar, None, window)
 }
 
-/// The items changed since `since`; `None` when the token is unknown or expired.
+/// The items changed since the token was handed out, deletions as `@removed`.
 pub fn since(inner: &Inner, token: &DeltaToken) -> Vec<Value> {
     let changed = |id: &str| inner.changed.get(id).is_some_and(|seq| *seq > token.seq);
     let mut items = in_window(inner, &token.calendar, Some(&changed), token.window);
