@@ -6,4 +6,5 @@
 mod caldav_adapter;
 mod e2e;
 mod google_adapter;
+mod graph_adapter;
 mod servers_smoke;

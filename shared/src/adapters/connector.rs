@@ -2,6 +2,8 @@
 
 use super::caldav::{CaldavAccount, CaldavOptions};
 use super::endpoints::{OAuthApps, ProviderEndpoints};
+use super::graph::GraphAccount;
+use super::oauth::TokenSet;
 use crate::domain::AccountKind;
 use crate::ports::{CalendarProvider, ProviderError};
 use crate::usecases::{Connector, Credentials};
@@ -41,6 +43,29 @@ impl ProviderConnector {
     }
 }
 
+impl ProviderConnector {
+    fn microsoft(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<Arc<dyn CalendarProvider>, ProviderError> {
+        let app = self.apps.microsoft.clone().ok_or_else(|| {
+            ProviderError::Permanent(
+                "no Microsoft OAuth application is configured (CALSYNC_MS_CLIENT_ID)".into(),
+            )
+        })?;
+        let tokens = TokenSet::from_secret(&credentials.secret).map_err(|_| {
+            ProviderError::Permanent("the stored Microsoft token set cannot be read".into())
+        })?;
+        Ok(Arc::new(GraphAccount::new(
+            &self.endpoints.graph_api,
+            self.endpoints.microsoft_oauth.clone(),
+            app,
+            tokens,
+            credentials.renewed.clone(),
+        )?))
+    }
+}
+
 #[async_trait]
 impl Connector for ProviderConnector {
     async fn connect(
@@ -69,10 +94,7 @@ impl Connector for ProviderConnector {
                 &self.endpoints,
                 self.apps.google.as_ref(),
             )?)),
-            AccountKind::Microsoft => Err(ProviderError::Permanent(format!(
-                "{} accounts are not supported yet",
-                credentials.kind.as_str()
-            ))),
+            AccountKind::Microsoft => self.microsoft(credentials),
         }
     }
 }
@@ -111,7 +133,7 @@ mod tests {
             client_id: "app".into(),
             client_secret: None,
         });
-        let tokens = crate::adapters::oauth::TokenSet {
+        let tokens = TokenSet {
             access_token: "a".into(),
             refresh_token: Some("r".into()),
             expires_at: None,
@@ -130,6 +152,32 @@ mod tests {
             panic!("an unreadable token set should be refused");
         };
         assert!(message.contains("reconnect"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn a_microsoft_account_connects_with_its_app_and_tokens() {
+        let mut connector = ProviderConnector::default();
+        connector.apps.microsoft = Some(crate::adapters::oauth::OAuthApp {
+            client_id: "app".into(),
+            client_secret: None,
+        });
+        let tokens = TokenSet {
+            access_token: "a".into(),
+            refresh_token: Some("r".into()),
+            expires_at: None,
+        };
+        let secret = tokens.to_secret().unwrap();
+        let connected = connector
+            .connect(&credentials(AccountKind::Microsoft, None, &secret))
+            .await;
+        assert!(connected.is_ok_and(|p| p.push().is_some()));
+        let Err(ProviderError::Permanent(message)) = connector
+            .connect(&credentials(AccountKind::Microsoft, None, b"not json"))
+            .await
+        else {
+            panic!("unreadable tokens are refused");
+        };
+        assert!(message.contains("token set"), "{message}");
     }
 
     #[tokio::test]
@@ -155,6 +203,10 @@ mod tests {
             (
                 credentials(AccountKind::Google, None, b"{}"),
                 "no Google OAuth application",
+            ),
+            (
+                credentials(AccountKind::Microsoft, None, b"{}"),
+                "no Microsoft OAuth application",
             ),
         ] {
             let Err(ProviderError::Permanent(message)) = connector.connect(&creds).await else {

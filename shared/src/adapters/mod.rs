@@ -4,6 +4,7 @@ pub mod caldav;
 mod connector;
 pub mod endpoints;
 pub mod google;
+pub mod graph;
 pub mod in_process_queue;
 pub mod local_key;
 pub mod oauth;

@@ -8,3 +8,4 @@
 
 pub mod common;
 pub mod google;
+pub mod graph;

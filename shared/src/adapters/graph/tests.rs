@@ -1,0 +1,4 @@
+//! Unit tests of the mapping: pure functions over Graph JSON fixtures.
+
+mod mapping;
+mod recurrence;

@@ -1,0 +1,211 @@
+//! Writes. Creates are POSTed with a `transactionId` derived from the copy key, so a create
+//! retried after a lost answer gets the same event back instead of a duplicate. Exceptions
+//! are written by patching the matching occurrence, cancelled occurrences by deleting it
+//! (Graph has no other way to edit one instance). Updates and deletes carry `If-Match`.
+
+use super::http::{Call, GraphClient};
+use super::mapping::{event_zone, parse_instant, write_component, write_time};
+use super::reads::{instances, read_item, segment};
+use super::recurrence::to_graph;
+use super::series::{Window, master_etag, series_start};
+use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, property_id};
+use crate::domain::{Component, CopyKey, Etag, Event, EventStatus, EventTime, RemoteId};
+use crate::ports::{ProviderError, WriteOutcome};
+use chrono::{DateTime, TimeDelta, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+fn refuse(reason: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Permanent(format!(
+        "the event cannot be written to Microsoft Graph: {reason}"
+    ))
+}
+
+/// The JSON of the event's master, with its recurrence and calsync's markers.
+fn master_body(event: &Event) -> Result<serde_json::Map<String, Value>, ProviderError> {
+    let master = event
+        .master
+        .as_ref()
+        .ok_or_else(|| refuse("it has no master component"))?;
+    let mut body = write_component(master);
+    if !master.recurrence.rdates.is_empty() {
+        return Err(refuse("Graph recurrence has no RDATE"));
+    }
+    let recurrence = match (&master.recurrence.rrule, &master.start) {
+        (Some(rrule), Some(start)) => {
+            let (written, _) = write_time(start);
+            let zone = event_zone(Some(&written.time_zone));
+            let pattern =
+                to_graph(rrule, series_start(start, zone), &written.time_zone).map_err(refuse)?;
+            json!(pattern)
+        }
+        (Some(_), None) => return Err(refuse("a recurring event needs a start")),
+        (None, _) => Value::Null,
+    };
+    body.insert("recurrence".into(), recurrence);
+    let mut markers = Vec::new();
+    if let Some(origin) = &event.origin {
+        markers.push(json!({"id": property_id(ORIGIN_NAME), "value": origin.to_string()}));
+    }
+    if let Some(link) = &event.owner_link {
+        markers.push(json!({"id": property_id(LINK_NAME), "value": link.as_str()}));
+    }
+    if !markers.is_empty() {
+        body.insert(
+            "singleValueExtendedProperties".into(),
+            Value::Array(markers),
+        );
+    }
+    Ok(body)
+}
+
+pub(super) async fn create(
+    client: &GraphClient,
+    calendar_id: &str,
+    key: &CopyKey,
+    event: &Event,
+    window: Window,
+) -> Result<WriteOutcome, ProviderError> {
+    let mut body = master_body(event)?;
+    body.insert("transactionId".into(), json!(key.as_str()));
+    let body = Value::Object(body);
+    let url = format!("me/calendars/{}/events", segment(calendar_id));
+    let created: GraphEvent = client
+        .send(&Call::new(Method::POST, url).json(&body).reading_events())
+        .await?
+        .json()?;
+    write_occurrences(client, &created, event).await?;
+    outcome(client, &created.id, window).await
+}
+
+pub(super) async fn update(
+    client: &GraphClient,
+    id: &RemoteId,
+    etag: Option<&Etag>,
+    event: &Event,
+    window: Window,
+) -> Result<WriteOutcome, ProviderError> {
+    let body = Value::Object(master_body(event)?);
+    let mut call = Call::new(Method::PATCH, format!("me/events/{}", segment(&id.0)))
+        .json(&body)
+        .reading_events();
+    if let Some(etag) = etag {
+        // The item ETag also covers the exceptions, which If-Match on the master does not.
+        let current = read_item(client, &id.0, window)
+            .await?
+            .ok_or(ProviderError::NotFound)?;
+        if current.etag.as_ref() != Some(etag) {
+            return Err(ProviderError::PreconditionFailed);
+        }
+        call = call.header("If-Match", master_etag(etag));
+    }
+    let updated: GraphEvent = client.send(&call).await?.json()?;
+    write_occurrences(client, &updated, event).await?;
+    outcome(client, &updated.id, window).await
+}
+
+pub(super) async fn delete(
+    client: &GraphClient,
+    id: &RemoteId,
+    etag: Option<&Etag>,
+) -> Result<(), ProviderError> {
+    let mut call = Call::new(Method::DELETE, format!("me/events/{}", segment(&id.0)));
+    if let Some(etag) = etag {
+        call = call.header("If-Match", master_etag(etag));
+    }
+    client.send(&call).await.map(|_| ())
+}
+
+async fn outcome(
+    client: &GraphClient,
+    id: &str,
+    window: Window,
+) -> Result<WriteOutcome, ProviderError> {
+    let read = read_item(client, id, window).await?;
+    Ok(WriteOutcome {
+        remote_id: RemoteId(id.to_string()),
+        etag: read.and_then(|item| item.etag),
+    })
+}
+
+/// What to do to one occurrence of the series.
+enum Change<'a> {
+    Patch(&'a Component),
+    Delete,
+}
+
+/// Patches the occurrences the event overrides and deletes the cancelled ones.
+async fn write_occurrences(
+    client: &GraphClient,
+    master: &GraphEvent,
+    event: &Event,
+) -> Result<(), ProviderError> {
+    let Some(component) = event
+        .master
+        .as_ref()
+        .filter(|_| master.kind() == "seriesMaster")
+    else {
+        return Ok(());
+    };
+    let mut wanted: Vec<(&EventTime, Change<'_>)> = component
+        .recurrence
+        .exdates
+        .iter()
+        .map(|exdate| (exdate, Change::Delete))
+        .collect();
+    for exception in event.overrides.values() {
+        let Some(recurrence_id) = &exception.recurrence_id else {
+            continue;
+        };
+        let change = if exception.status == Some(EventStatus::Cancelled) {
+            Change::Delete
+        } else {
+            Change::Patch(exception)
+        };
+        wanted.push((recurrence_id, change));
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let instants: Vec<DateTime<Utc>> = wanted.iter().map(|(at, _)| at.to_utc_lenient()).collect();
+    let (Some(first), Some(last)) = (instants.iter().min(), instants.iter().max()) else {
+        return Ok(());
+    };
+    let span = (*first - TimeDelta::days(2), *last + TimeDelta::days(2));
+    let listed = instances(client, &master.id, span).await?;
+    let zone = event_zone(master.original_start_time_zone.as_deref());
+    for (recurrence_id, change) in wanted {
+        let found = listed.iter().find(|instance| {
+            let Some(at) = instance
+                .original_start
+                .as_deref()
+                .and_then(|v| parse_instant(v).ok())
+            else {
+                return false;
+            };
+            match recurrence_id {
+                EventTime::Date { date } => at.with_timezone(&zone).date_naive() == *date,
+                other => other.to_utc_lenient() == at,
+            }
+        });
+        let Some(instance) = found else {
+            // Already deleted, or not an occurrence of the pattern: nothing Graph can hold.
+            tracing::debug!("no Graph occurrence matches an override; skipped");
+            continue;
+        };
+        let url = format!("me/events/{}", segment(&instance.id));
+        match change {
+            Change::Delete => match client.send(&Call::new(Method::DELETE, url)).await {
+                Ok(_) | Err(ProviderError::NotFound) => {}
+                Err(error) => return Err(error),
+            },
+            Change::Patch(exception) => {
+                let body = Value::Object(write_component(exception));
+                client
+                    .send(&Call::new(Method::PATCH, url).json(&body))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Creates with transactionId, If-Match on updates and deletes, calsync's origin marker.
+
+use super::support::Setup;
+use calsync_core::domain::{
+    CalendarId, Component, Event, EventTime, LinkId, OriginKey, OriginTag, TenantId,
+};
+use calsync_core::ports::{EventReader, EventWriter, ProviderError};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+pub fn tag() -> OriginTag {
+    OriginTag::new(
+        TenantId::parse("t1").unwrap(),
+        OriginKey {
+            calendar: CalendarId::parse("corigin").unwrap(),
+            uid: "meeting-1@example.org".into(),
+        },
+    )
+}
+
+pub fn berlin(day: u32, hour: u32) -> EventTime {
+    EventTime::Zoned {
+        local: NaiveDate::from_ymd_opt(2026, 1, day)
+            .unwrap()
+            .and_hms_opt(hour, 0, 0)
+            .unwrap(),
+        tzid: "Europe/Berlin".into(),
+    }
+}
+
+pub fn copy(summary: &str) -> Event {
+    Event {
+        uid: "copy@calsync".into(),
+        master: Some(Component {
+            summary: Some(summary.into()),
+            description: Some("agenda".into()),
+            start: Some(berlin(8, 9)),
+            end: Some(berlin(8, 10)),
+            ..Component::default()
+        }),
+        overrides: BTreeMap::new(),
+        origin: Some(tag()),
+        owner_link: Some(LinkId::parse("l1").unwrap()),
+        timezones: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_retried_create_with_the_same_transaction_id_makes_one_event() {
+    let setup = Setup::new().await;
+    let key = tag().copy_key(&setup.calendar.id);
+    let first = setup
+        .account
+        .create(&setup.calendar, &key, &copy("Planning"))
+        .await
+        .unwrap();
+    // The answer was lost; the caller retries the same create.
+    let second = setup
+        .account
+        .create(&setup.calendar, &key, &copy("Planning"))
+        .await
+        .unwrap();
+    assert_eq!(first.remote_id, second.remote_id);
+    assert_eq!(setup.graph.events(&setup.calendar.url).len(), 1);
+    let posts = setup.graph.log().matching("POST", "/events");
+    assert_eq!(posts.len(), 2, "both POSTs reached Graph");
+    let stored = setup.graph.event(&first.remote_id.0).unwrap();
+    assert_eq!(stored["transactionId"], key.as_str());
+    assert_eq!(stored["originalStartTimeZone"], "W. Europe Standard Time");
+}
+
+#[tokio::test]
+async fn the_origin_tag_and_owner_link_round_trip() {
+    let setup = Setup::new().await;
+    let key = tag().copy_key(&setup.calendar.id);
+    let written = setup
+        .account
+        .create(&setup.calendar, &key, &copy("Planning"))
+        .await
+        .unwrap();
+    let fetched = setup
+        .account
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
+        .await
+        .unwrap();
+    let event = fetched[0].body.clone().unwrap().unwrap();
+    assert_eq!(event.origin, Some(tag()));
+    assert_eq!(event.owner_link, Some(LinkId::parse("l1").unwrap()));
+    assert_eq!(event.summary(), Some("Planning"));
+    assert_eq!(event.master.unwrap().start, Some(berlin(8, 9)));
+    assert_eq!(
+        fetched[0].etag, written.etag,
+        "a write's ETag is what a read reports"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found() {
+    let setup = Setup::new().await;
+    let key = tag().copy_key(&setup.calendar.id);
+    let written = setup
+        .account
+        .create(&setup.calendar, &key, &copy("v1"))
+        .await
+        .unwrap();
+    setup
+        .graph
+        .user_update_event(
+            &written.remote_id.0,
+            serde_json::json!({"subject": "user edit"}),
+        )
+        .unwrap();
+    let stale = setup
+        .account
+        .update(
+            &setup.calendar,
+            &written.remote_id,
+            written.etag.as_ref(),
+            &copy("v2"),
+        )
+        .await;
+    assert!(
+        matches!(stale, Err(ProviderError::PreconditionFailed)),
+        "{stale:?}"
+    );
+    let deleted_stale = setup
+        .account
+        .delete(&setup.calendar, &written.remote_id, written.etag.as_ref())
+        .await;
+    assert!(matches!(
+        deleted_stale,
+        Err(ProviderError::PreconditionFailed)
+    ));
+    assert_eq!(
+        setup.graph.event(&written.remote_id.0).unwrap()["subject"],
+        "user edit",
+        "nothing was overwritten"
+    );
+
+    let current = setup
+        .account
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
+        .await
+        .unwrap()
+        .remove(0);
+    let updated = setup
+        .account
+        .update(
+            &setup.calendar,
+            &written.remote_id,
+            current.etag.as_ref(),
+            &copy("v2"),
+        )
+        .await
+        .unwrap();
+    assert_ne!(updated.etag, current.etag);
+    setup
+        .account
+        .delete(&setup.calendar, &written.remote_id, updated.etag.as_ref())
+        .await
+        .unwrap();
+    let again = setup
+        .account
+        .delete(&setup.calendar, &written.remote_id, None)
+        .await;
+    assert!(matches!(again, Err(ProviderError::NotFound)), "{again:?}");
+}
