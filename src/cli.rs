@@ -219,4 +219,13 @@ pub struct ServeArgs {
     /// Where the webhook receiver listens (behind your TLS-terminating proxy).
     #[arg(long, default_value = "127.0.0.1:8787")]
     pub listen: std::net::SocketAddr,
+    /// Seconds between fallback checks of calendars with push (lost notifications).
+    #[arg(long, default_value_t = 900)]
+    pub push_fallback_poll: u64,
+    /// Seconds between checks that every push channel exists and is renewed in time.
+    #[arg(long, default_value_t = 60)]
+    pub channel_upkeep: u64,
+    /// Seconds a push channel is asked to live (default: each provider's maximum).
+    #[arg(long)]
+    pub channel_life: Option<i64>,
 }

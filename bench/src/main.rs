@@ -9,7 +9,10 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "calsync-bench", about = "calsync's benchmarks (JSON with --json)")]
+#[command(
+    name = "calsync-bench",
+    about = "calsync's benchmarks (JSON with --json)"
+)]
 struct Cli {
     #[command(subcommand)]
     bench: Bench,

@@ -29,6 +29,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 interval: std::time::Duration::from_secs(args.interval),
                 public_url: args.public_url,
                 listen: args.listen,
+                push_fallback_poll: std::time::Duration::from_secs(args.push_fallback_poll),
+                channel_upkeep: std::time::Duration::from_secs(args.channel_upkeep.max(1)),
+                channel_life: args.channel_life.map(chrono::TimeDelta::seconds),
             };
             crate::serve::serve(&app, options).await
         }

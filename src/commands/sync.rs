@@ -17,11 +17,7 @@ struct PassOutput<'a> {
 
 pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
     if !args.once {
-        let options = crate::serve::ServeOptions {
-            interval: Duration::from_secs(args.interval),
-            public_url: None,
-            listen: ([127, 0, 0, 1], 0).into(),
-        };
+        let options = crate::serve::ServeOptions::polling_only(Duration::from_secs(args.interval));
         return crate::serve::serve(app, options).await;
     }
     let options = PassOptions {

@@ -19,6 +19,23 @@ pub struct ServeOptions {
     /// Where providers reach the webhook receiver; enables push when set.
     pub public_url: Option<String>,
     pub listen: SocketAddr,
+    pub push_fallback_poll: Duration,
+    pub channel_upkeep: Duration,
+    pub channel_life: Option<chrono::TimeDelta>,
+}
+
+impl ServeOptions {
+    /// Every calendar polled, no webhooks (`calsync sync` without `--once`).
+    pub fn polling_only(interval: Duration) -> Self {
+        Self {
+            interval,
+            public_url: None,
+            listen: ([127, 0, 0, 1], 0).into(),
+            push_fallback_poll: interval,
+            channel_upkeep: Duration::from_secs(60),
+            channel_life: None,
+        }
+    }
 }
 
 pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<ExitCode> {
@@ -29,6 +46,7 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
         accounts: app.accounts(),
         connector: app.connector.clone(),
         public_url: public_url.clone(),
+        channel_life: options.channel_life,
         clock: chrono::Utc::now,
     });
     let runner = JobRunner {
@@ -53,6 +71,8 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
         queue: queue.clone(),
         push,
         interval: options.interval,
+        push_fallback_poll: options.push_fallback_poll,
+        channel_upkeep: options.channel_upkeep,
     };
     tasks.spawn(scheduler.run(shutdown.clone()));
     let worker = worker::Worker::new(app.tenant.clone(), app.store.clone(), runner, jobs);
@@ -62,12 +82,21 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
         push = options.public_url.is_some(),
         "calsync serving; Ctrl-C to stop"
     );
-    tokio::signal::ctrl_c().await?;
+    stop_signal().await?;
     tracing::info!("stopping after the current pass");
     shutdown.stop();
     while tasks.join_next().await.is_some() {}
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (systemd, container runtimes).
+async fn stop_signal() -> std::io::Result<()> {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result,
+        _ = terminate.recv() => Ok(()),
+    }
 }
 
 /// A stop signal every task watches.

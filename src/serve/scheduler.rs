@@ -12,9 +12,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Push is a hint, not a guarantee (Google says so): calendars with push are still polled.
-const PUSH_FALLBACK_POLL: Duration = Duration::from_secs(15 * 60);
-const CHANNEL_MAINTENANCE_EVERY: Duration = Duration::from_secs(60);
 const RECONCILE_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 pub struct Scheduler {
@@ -23,6 +20,11 @@ pub struct Scheduler {
     pub queue: InProcessQueue,
     pub push: Option<PushService>,
     pub interval: Duration,
+    /// Push is a hint, not a guarantee (Google says so): calendars with push are still polled
+    /// this often, in case a notification was lost.
+    pub push_fallback_poll: Duration,
+    /// How often push channels are checked for renewal (and created where missing).
+    pub channel_upkeep: Duration,
 }
 
 impl Scheduler {
@@ -38,7 +40,7 @@ impl Scheduler {
                 _ = shutdown.stopped() => return,
             }
             if let Some(push) = &self.push
-                && last_maintenance.is_none_or(|at| at.elapsed() >= CHANNEL_MAINTENANCE_EVERY)
+                && last_maintenance.is_none_or(|at| at.elapsed() >= self.channel_upkeep)
             {
                 last_maintenance = Some(Instant::now());
                 match push.maintain().await {
@@ -104,7 +106,7 @@ impl Scheduler {
                     || !pushed.contains(calendar)
                     || last_polled
                         .get(calendar)
-                        .is_none_or(|at| at.elapsed() >= PUSH_FALLBACK_POLL)
+                        .is_none_or(|at| at.elapsed() >= self.push_fallback_poll)
             })
             .collect();
         for calendar in &due {

@@ -278,8 +278,14 @@ fn print_summary(report: &Report) {
         "caldav bench on {} ({} events per calendar, {} edited)",
         report.server, report.events_per_calendar, report.changed_events
     );
-    println!("  raw write of the same events: {:.3} s", report.raw_write.value);
-    for (name, passes) in [("calsync", &report.calsync), ("vdirsyncer", &report.vdirsyncer)] {
+    println!(
+        "  raw write of the same events: {:.3} s",
+        report.raw_write.value
+    );
+    for (name, passes) in [
+        ("calsync", &report.calsync),
+        ("vdirsyncer", &report.vdirsyncer),
+    ] {
         println!(
             "  {name:<10} initial {:>8.3} s   no change {:>8.3} s   changed {:>8.3} s",
             passes.initial.value, passes.no_change.value, passes.changed.value

@@ -27,7 +27,10 @@ pub fn store_directly(
     calendar: &TestCalendar,
     items: Vec<(String, String)>,
 ) -> anyhow::Result<()> {
-    let path = url::Url::parse(&calendar.url)?.path().trim_matches('/').to_string();
+    let path = url::Url::parse(&calendar.url)?
+        .path()
+        .trim_matches('/')
+        .to_string();
     let folder = collection_root.join(path);
     anyhow::ensure!(
         folder.is_dir(),

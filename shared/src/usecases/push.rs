@@ -35,10 +35,18 @@ pub struct PushService {
     pub connector: Arc<dyn Connector>,
     /// The public base URL of the webhook receiver (`https://.../`).
     pub public_url: String,
+    /// How long to ask channels to live, when not the providers' maximum (short lives exercise
+    /// renewal; providers may shorten any request, and what they answer is what counts).
+    pub channel_life: Option<TimeDelta>,
     pub clock: fn() -> DateTime<Utc>,
 }
 
 impl PushService {
+    fn requested_life(&self, provider: AccountKind) -> TimeDelta {
+        self.channel_life
+            .unwrap_or_else(|| requested_life(provider))
+    }
+
     fn endpoints(&self, provider: AccountKind) -> PushEndpoints {
         let base = self.public_url.trim_end_matches('/');
         let path = match provider {
@@ -158,7 +166,7 @@ impl PushService {
         };
         let now = (self.clock)();
         match push
-            .renew(channel, now + requested_life(channel.provider))
+            .renew(channel, now + self.requested_life(channel.provider))
             .await
         {
             Ok(Some(expires_at)) => {
@@ -208,7 +216,7 @@ impl PushService {
                 &self.endpoints(account.kind),
                 &channel_id,
                 &secret,
-                now + requested_life(account.kind),
+                now + self.requested_life(account.kind),
             )
             .await?;
         let channel = PushChannel {
