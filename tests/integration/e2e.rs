@@ -27,8 +27,8 @@ macro_rules! on_every_server {
 
 mod conflicts;
 mod external_client;
-mod fixtures;
-mod harness;
+pub(crate) mod fixtures;
+pub(crate) mod harness;
 mod library;
 mod malformed;
 mod privacy;
@@ -36,7 +36,7 @@ mod races;
 mod recurrence;
 mod resync;
 mod safety;
-mod stored;
+pub(crate) mod stored;
 mod times;
 mod topologies;
 mod two_way;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod caldav_adapter;
+mod cloud;
 mod e2e;
 mod google_adapter;
 mod graph_adapter;

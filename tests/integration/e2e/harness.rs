@@ -19,6 +19,8 @@ pub struct Calsync {
     data_dir: TempDir,
     /// Names the servers in every failure message.
     label: String,
+    /// Extra environment of every command (provider endpoints of emulators, OAuth client ids).
+    env: Vec<(String, String)>,
 }
 
 /// A calendar in a test: the testkit's observer of it and calsync's id for it.
@@ -111,6 +113,15 @@ impl Pass {
 }
 
 impl Calsync {
+    /// An installation with no accounts yet, whose commands run with `env` added.
+    pub fn fresh(label: &str, env: Vec<(String, String)>) -> Calsync {
+        Calsync {
+            data_dir: tempfile::tempdir().unwrap(),
+            label: label.to_string(),
+            env,
+        }
+    }
+
     /// A fresh installation with a calendar on each of `kinds` (calendars named after
     /// `scenario`), one account per server, and calsync's id of each calendar.
     pub async fn with_calendars(scenario: &str, kinds: &[ServerKind]) -> (Calsync, Vec<Cal>) {
@@ -121,10 +132,7 @@ impl Calsync {
             .into_iter()
             .collect::<Vec<_>>()
             .join("+");
-        let calsync = Calsync {
-            data_dir: tempfile::tempdir().unwrap(),
-            label,
-        };
+        let calsync = Calsync::fresh(&label, Vec::new());
         let mut raws = Vec::new();
         for (i, kind) in kinds.iter().enumerate() {
             let server = CaldavServer::get(*kind);
@@ -161,15 +169,7 @@ impl Calsync {
 
     /// Runs `calsync --data-dir DIR <args>` and returns what it did, whatever its exit code.
     pub async fn run(&self, args: &[&str], password: Option<&str>) -> Output {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_calsync"));
-        command
-            .arg("--data-dir")
-            .arg(self.data_dir())
-            .args(args)
-            .env_remove("CALSYNC_PASSWORD")
-            .env_remove("CALSYNC_DATA_DIR")
-            .env_remove("RUST_LOG")
-            .kill_on_drop(true);
+        let mut command = self.command(args);
         if let Some(password) = password {
             command.env("CALSYNC_PASSWORD", password);
         }
@@ -181,6 +181,21 @@ impl Calsync {
                 args.join(" ")
             ),
         }
+    }
+
+    /// `calsync --data-dir DIR <args>` with this installation's environment, not started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_calsync"));
+        command
+            .arg("--data-dir")
+            .arg(self.data_dir())
+            .args(args)
+            .env_remove("CALSYNC_PASSWORD")
+            .env_remove("CALSYNC_DATA_DIR")
+            .env_remove("RUST_LOG")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .kill_on_drop(true);
+        command
     }
 
     /// Runs a command that must succeed; returns its standard output.

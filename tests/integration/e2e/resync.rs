@@ -28,7 +28,8 @@ async fn invalidate_cursors(calsync: &Calsync, cals: &[&Cal], kind: ServerKind) 
         let mut state = store.calendar_state(&tenant, &id).await.unwrap();
         let cursor = &state.cursor;
         assert!(
-            cursor.token.is_some() == kind.has_sync_collection() && cursor.ctag.is_some(),
+            cursor.token.is_some() == kind.has_sync_collection()
+                && cursor.ctag.is_some() != kind.has_sync_collection(),
             "{kind}: unexpected stored cursor {cursor:?}"
         );
         state.cursor = SyncCursor {
