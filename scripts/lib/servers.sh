@@ -177,6 +177,10 @@ delay = 0
 type = owner_only
 [storage]
 filesystem_folder = $dir/collections
+# Validate the item cache by mtime and size instead of re-reading and hashing every item:
+# Radicale scans every item of a collection on each new PUT (UID check), so this is ~1.5x
+# faster writes on large calendars.
+use_mtime_and_size_for_item_cache = True
 [logging]
 level = warning
 EOF

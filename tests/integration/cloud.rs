@@ -4,6 +4,7 @@
 //! (PKCE, loopback redirect) against the emulators' authorization servers.
 
 mod faults;
+mod latency;
 mod renewal;
 mod rig;
 mod sides;
