@@ -38,7 +38,15 @@ async fn propagation_latency_between_google_and_graph() {
     let (google, google_id) = google_side(&rig, "latency@example.org").await;
     let (graph, graph_id) = graph_side(&rig, "Calendar").await;
     rig.calsync
-        .ok(&["link", "add", "l", "--topology", "pair", &google_id, &graph_id])
+        .ok(&[
+            "link",
+            "add",
+            "l",
+            "--topology",
+            "pair",
+            &google_id,
+            &graph_id,
+        ])
         .await;
     rig.serve(ServeTuning::default()).await;
     rig.await_push(1, 1).await;
@@ -60,7 +68,10 @@ async fn propagation_latency_between_google_and_graph() {
             percentile(&times, 99.0)
         ));
     }
-    eprintln!("propagation latency (calsync serve, push): {{{}}}", report.join(", "));
+    eprintln!(
+        "propagation latency (calsync serve, push): {{{}}}",
+        report.join(", ")
+    );
     assert_eq!(google.titles(&rig).await.len(), 2 * CHANGES_PER_DIRECTION);
     assert_eq!(graph.titles(&rig).await.len(), 2 * CHANGES_PER_DIRECTION);
     settled(&mut rig).await;
