@@ -3,29 +3,12 @@
 
 use super::rig::{Rig, ServeTuning};
 use super::sides::{Side, converge};
-use super::two_way::{google_side, graph_side, settled};
+use super::two_way::settled;
 use calsync_emulators::common::{Fault, FaultRule, NotificationFaults};
 use std::time::Duration;
 
-/// Google ⇄ Graph, full copies, `calsync serve` running and push channels live.
 async fn google_graph(seed: u64, tuning: ServeTuning) -> (Rig, Side, Side) {
-    let mut rig = Rig::new("faults", seed).await;
-    let (google, google_id) = google_side(&rig, "faults@example.org").await;
-    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
-    rig.calsync
-        .ok(&[
-            "link",
-            "add",
-            "f",
-            "--topology",
-            "pair",
-            &google_id,
-            &graph_id,
-        ])
-        .await;
-    rig.serve(tuning).await;
-    rig.await_push(1, 1).await;
-    (rig, google, graph)
+    super::two_way::google_graph("faults", seed, &[], tuning).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,7 +5,7 @@
 
 use super::rig::{Rig, ServeTuning};
 use super::sides::Side;
-use super::two_way::{google_side, graph_side, settled};
+use super::two_way::{google_graph, settled};
 use std::time::{Duration, Instant};
 
 const CHANGES_PER_DIRECTION: usize = 20;
@@ -34,22 +34,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn propagation_latency_between_google_and_graph() {
-    let mut rig = Rig::new("latency", 41).await;
-    let (google, google_id) = google_side(&rig, "latency@example.org").await;
-    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
-    rig.calsync
-        .ok(&[
-            "link",
-            "add",
-            "l",
-            "--topology",
-            "pair",
-            &google_id,
-            &graph_id,
-        ])
-        .await;
-    rig.serve(ServeTuning::default()).await;
-    rig.await_push(1, 1).await;
+    let (mut rig, google, graph) = google_graph("latency", 41, &[], ServeTuning::default()).await;
     let mut report = Vec::new();
     for (name, from, to) in [
         ("google_to_graph", &google, &graph),

@@ -1,33 +1,18 @@
 //! Channel and subscription renewal, on a fast clock: channels asked to live a few seconds
 //! are renewed before they expire, and a Graph subscription the provider lost is recreated.
 
-use super::rig::{Rig, ServeTuning, eventually};
+use super::rig::{ServeTuning, eventually};
 use super::sides::converge;
-use super::two_way::{google_side, graph_side};
+use super::two_way::google_graph;
 use chrono::Utc;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channels_are_renewed_before_expiry_and_a_lost_subscription_is_recreated() {
-    let mut rig = Rig::new("renewal", 31).await;
-    let (google, google_id) = google_side(&rig, "renew@example.org").await;
-    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
-    rig.calsync
-        .ok(&[
-            "link",
-            "add",
-            "r",
-            "--topology",
-            "pair",
-            &google_id,
-            &graph_id,
-        ])
-        .await;
-    rig.serve(ServeTuning {
+    let tuning = ServeTuning {
         channel_life: Some(8),
         ..ServeTuning::default()
-    })
-    .await;
-    rig.await_push(1, 1).await;
+    };
+    let (mut rig, google, graph) = google_graph("renewal", 31, &[], tuning).await;
     let first_channel = rig.google.channels().remove(0);
     let first_subscription = rig.graph.subscriptions().remove(0);
 

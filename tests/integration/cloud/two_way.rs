@@ -56,6 +56,25 @@ async fn create_update_delete(rig: &Rig, a: &Side, b: &Side, tag: &str) {
     converge(rig, &sides, &[], "deleted the other copy").await;
 }
 
+/// Google ⇄ Graph linked with `options`, `calsync serve` running and both channels live.
+pub(super) async fn google_graph(
+    label: &str,
+    seed: u64,
+    options: &[&str],
+    tuning: ServeTuning,
+) -> (Rig, Side, Side) {
+    let mut rig = Rig::new(label, seed).await;
+    let (google, google_id) = google_side(&rig, &format!("{label}@example.org")).await;
+    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
+    let mut args = vec!["link", "add", label, "--topology", "pair"];
+    args.extend_from_slice(options);
+    args.extend([google_id.as_str(), graph_id.as_str()]);
+    rig.calsync.ok(&args).await;
+    rig.serve(tuning).await;
+    rig.await_push(1, 1).await;
+    (rig, google, graph)
+}
+
 /// After convergence a pass with the server stopped finds nothing to do.
 pub(super) async fn settled(rig: &mut Rig) {
     rig.stop().await;
@@ -208,24 +227,8 @@ async fn graph_and_xandikos_sync_both_ways_through_serve() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn google_and_graph_sync_with_busy_privacy() {
-    let mut rig = Rig::new("google+graph", 3).await;
-    let (google, google_id) = google_side(&rig, "work@example.org").await;
-    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
-    rig.calsync
-        .ok(&[
-            "link",
-            "add",
-            "gm",
-            "--topology",
-            "pair",
-            "--privacy",
-            "busy",
-            &google_id,
-            &graph_id,
-        ])
-        .await;
-    rig.serve(ServeTuning::default()).await;
-    rig.await_push(1, 1).await;
+    let (mut rig, google, graph) =
+        google_graph("busy", 3, &["--privacy", "busy"], ServeTuning::default()).await;
     let Side::Google(cal) = &google else {
         unreachable!()
     };

@@ -3,28 +3,11 @@
 
 use super::rig::{Rig, ServeTuning, eventually};
 use super::sides::Side;
-use super::two_way::{google_side, graph_side};
 use serde_json::json;
 use std::time::Duration;
 
 async fn rig(seed: u64, tuning: ServeTuning) -> (Rig, Side, Side) {
-    let mut rig = Rig::new("webhooks", seed).await;
-    let (google, google_id) = google_side(&rig, "hooks@example.org").await;
-    let (graph, graph_id) = graph_side(&rig, "Calendar").await;
-    rig.calsync
-        .ok(&[
-            "link",
-            "add",
-            "w",
-            "--topology",
-            "pair",
-            &google_id,
-            &graph_id,
-        ])
-        .await;
-    rig.serve(tuning).await;
-    rig.await_push(1, 1).await;
-    (rig, google, graph)
+    super::two_way::google_graph("hooks", seed, &[], tuning).await
 }
 
 async fn post_google(rig: &Rig, channel: &str, token: &str, body: Vec<u8>) -> u16 {
