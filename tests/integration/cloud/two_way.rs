@@ -222,6 +222,61 @@ async fn graph_and_xandikos_sync_both_ways_through_serve() {
         text.contains("TZID=Europe/Berlin") && text.contains("T090000"),
         "the copy keeps the local time in the IANA zone: {text}"
     );
+
+    // A weekly Outlook series with one occurrence moved and one cancelled.
+    let first = crate::e2e::fixtures::day(14);
+    let weekday = first.format("%A").to_string().to_lowercase();
+    let series = rig
+        .graph
+        .user_create_event(
+            cal,
+            json!({
+                "subject": "Weekly sync",
+                "start": {"dateTime": format!("{}T10:00:00", first.format("%Y-%m-%d")), "timeZone": "W. Europe Standard Time"},
+                "end": {"dateTime": format!("{}T10:30:00", first.format("%Y-%m-%d")), "timeZone": "W. Europe Standard Time"},
+                "recurrence": {
+                    "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [weekday]},
+                    "range": {"type": "numbered", "startDate": first.format("%Y-%m-%d").to_string(), "numberOfOccurrences": 5},
+                },
+            }),
+        )
+        .unwrap();
+    let from = first.and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let occurrences = rig
+        .graph
+        .instances(&series, from, from + chrono::TimeDelta::days(60));
+    assert_eq!(occurrences.len(), 5, "{occurrences:#?}");
+    let moved = occurrences[1]["id"].as_str().unwrap();
+    let moved_day = (first + chrono::Days::new(7)).format("%Y-%m-%d");
+    rig.graph
+        .user_update_event(
+            moved,
+            json!({
+                "start": {"dateTime": format!("{moved_day}T14:00:00"), "timeZone": "W. Europe Standard Time"},
+                "end": {"dateTime": format!("{moved_day}T14:30:00"), "timeZone": "W. Europe Standard Time"},
+            }),
+        )
+        .unwrap();
+    rig.graph
+        .user_delete_event(occurrences[2]["id"].as_str().unwrap())
+        .unwrap();
+    converge(
+        &rig,
+        &[&graph, &dav],
+        &["Berlin standup", "Weekly sync"],
+        "a series",
+    )
+    .await;
+    super::rig::eventually("the series arrives whole on Xandikos", || async {
+        dav.events(&rig).await.iter().any(|e| {
+            let text = e["text"].as_str().unwrap_or("");
+            text.contains("RRULE:FREQ=WEEKLY")
+                && text.contains("EXDATE")
+                && text.contains("RECURRENCE-ID")
+                && text.contains("T140000")
+        })
+    })
+    .await;
     settled(&mut rig).await;
 }
 
