@@ -28,5 +28,4 @@ trap 'exit 130' INT TERM
 
 servers_start_radicale "$run_dir" >&2
 eval "$(cat "$run_dir/radicale.env")"
-export CALSYNC_BENCH_RADICALE_ROOT=$run_dir/radicale/collections/collection-root
 PATH=$CALSYNC_VENV/bin:$PATH "$CALSYNC_ROOT/target/release/calsync-bench" "${args[@]}"

@@ -38,10 +38,6 @@ pub struct CaldavArgs {
     /// The vdirsyncer executable (default: `.venv/bin/vdirsyncer`, else on PATH).
     #[arg(long)]
     vdirsyncer: Option<PathBuf>,
-    /// Radicale's `collection-root` folder: seed calendars by writing files there instead of
-    /// PUTs (set by scripts/bench.sh; much faster, and seeding is not measured).
-    #[arg(long, env = "CALSYNC_BENCH_RADICALE_ROOT")]
-    radicale_root: Option<PathBuf>,
     /// Print the report as JSON (else a short summary).
     #[arg(long)]
     json: bool,
@@ -107,7 +103,7 @@ pub async fn run(args: CaldavArgs) -> anyhow::Result<()> {
         2 * args.events,
         args.events
     ));
-    let raw = fresh_pair(&server, "raw", &side_a, &side_b, &args).await?;
+    let raw = fresh_pair(&server, "raw", &side_a, &side_b).await?;
     let copies = |from: &[BenchEvent]| -> Vec<(String, String)> {
         from.iter()
             .map(|e| (format!("copy-{}", e.name), e.ics("", 0, Utc::now())))
@@ -130,12 +126,12 @@ pub async fn run(args: CaldavArgs) -> anyhow::Result<()> {
     );
 
     note("calsync");
-    let pair = fresh_pair(&server, "calsync", &side_a, &side_b, &args).await?;
+    let pair = fresh_pair(&server, "calsync", &side_a, &side_b).await?;
     let tool = Calsync::link(&calsync_binary, &server, &pair.0, &pair.1).await?;
     let calsync = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
 
     note("vdirsyncer");
-    let pair = fresh_pair(&server, "vdirsyncer", &side_a, &side_b, &args).await?;
+    let pair = fresh_pair(&server, "vdirsyncer", &side_a, &side_b).await?;
     let tool = Vdirsyncer::link(&vdirsyncer_binary, &server, &pair.0, &pair.1).await?;
     let vdirsyncer = passes(&tool, &pair, &side_a, &side_b, changed, args.events).await?;
 
@@ -194,38 +190,36 @@ fn default_vdirsyncer() -> PathBuf {
     }
 }
 
+/// A run-unique collection name part, so reruns against one server never collide.
+fn rand_suffix() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    )
+}
+
 /// A new pair of calendars seeded with `a` and `b` (not timed).
 async fn fresh_pair(
     server: &CaldavServer,
     hint: &str,
     a: &[BenchEvent],
     b: &[BenchEvent],
-    args: &CaldavArgs,
 ) -> anyhow::Result<(TestCalendar, TestCalendar)> {
-    let (cal_a, cal_b) = (
-        server.new_calendar(&format!("bench-{hint}-a")).await,
-        server.new_calendar(&format!("bench-{hint}-b")).await,
-    );
-    let seed = |events: &[BenchEvent]| -> Vec<(String, String)> {
-        events
-            .iter()
-            .map(|e| (e.name.clone(), e.ics("", 0, Utc::now())))
-            .collect()
+    let seed = |events: &[BenchEvent]| -> Vec<String> {
+        events.iter().map(|e| e.ics("", 0, Utc::now())).collect()
     };
-    match &args.radicale_root {
-        Some(root) => {
-            writes::store_directly(root, &cal_a, seed(a))?;
-            writes::store_directly(root, &cal_b, seed(b))?;
-            // Radicale caches each item it wrote itself; have it build the cache for these now
-            // (one listing), as it would have during PUTs, so no measured pass pays for it.
-            cal_a.list().await;
-            cal_b.list().await;
-        }
-        None => {
-            writes::put_all(&cal_a, seed(a), args.concurrency).await;
-            writes::put_all(&cal_b, seed(b), args.concurrency).await;
-        }
-    }
+    let unique = rand_suffix();
+    let url = |side: &str| {
+        format!(
+            "{}bench-{hint}-{side}-{unique}/",
+            server.calendar_home_url()
+        )
+    };
+    let cal_a = writes::create_with_items(server, &url("a"), &seed(a)).await?;
+    let cal_b = writes::create_with_items(server, &url("b"), &seed(b)).await?;
     Ok((cal_a, cal_b))
 }
 

@@ -2,9 +2,9 @@
 //! write time (the physical limit of an initial sync).
 
 use anyhow::Context;
-use calsync_testkit::TestCalendar;
+use calsync_testkit::{CaldavServer, TestCalendar};
 use futures::StreamExt;
-use std::path::Path;
+use std::time::Duration;
 
 /// Stores every `(resource name, iCalendar)` in `calendar`, `concurrency` at a time.
 pub async fn put_all(calendar: &TestCalendar, items: Vec<(String, String)>, concurrency: usize) {
@@ -17,30 +17,42 @@ pub async fn put_all(calendar: &TestCalendar, items: Vec<(String, String)>, conc
         .await;
 }
 
-/// Seeds `calendar` by writing its items straight into Radicale's storage folder
-/// (`<collection-root>/<user>/<calendar>/<name>`), which Radicale reads like any item it
-/// wrote itself. Seeding is not what is measured, and Radicale checks every PUT against every
-/// item already stored (UID uniqueness), so seeding thousands of items over HTTP would take
-/// far longer than the benchmark itself.
-pub fn store_directly(
-    collection_root: &Path,
-    calendar: &TestCalendar,
-    items: Vec<(String, String)>,
-) -> anyhow::Result<()> {
-    let path = url::Url::parse(&calendar.url)?
-        .path()
-        .trim_matches('/')
-        .to_string();
-    let folder = collection_root.join(path);
-    anyhow::ensure!(
-        folder.is_dir(),
-        "{} is not Radicale's folder for {}",
-        folder.display(),
-        calendar.url
-    );
-    for (name, ics) in items {
-        std::fs::write(folder.join(&name), ics)
-            .with_context(|| format!("writing {name} into {}", folder.display()))?;
+/// Creates the calendar at `url` holding every item at once: one PUT of a whole VCALENDAR
+/// to a new collection, which Radicale stores in one go. Seeding is not what is measured, and
+/// Radicale checks each single PUT against every item already stored (UID uniqueness), so
+/// seeding thousands of items one by one would take far longer than the benchmark itself.
+pub async fn create_with_items(
+    server: &CaldavServer,
+    url: &str,
+    items: &[String],
+) -> anyhow::Result<TestCalendar> {
+    let mut body = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync bench//EN\r\n");
+    for ics in items {
+        let start = ics
+            .find("BEGIN:VEVENT")
+            .context("a bench event without a VEVENT")?;
+        let end = ics.rfind("END:VCALENDAR").unwrap_or(ics.len());
+        body.push_str(&ics[start..end]);
     }
-    Ok(())
+    body.push_str("END:VCALENDAR\r\n");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()?;
+    let response = client
+        .put(url)
+        .basic_auth(&server.username, Some(&server.password))
+        .header("Content-Type", "text/calendar; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .with_context(|| format!("PUT {url}"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "PUT {url} answered {}",
+        response.status()
+    );
+    Ok(TestCalendar {
+        url: url.to_string(),
+        server: server.clone(),
+    })
 }
