@@ -26,7 +26,8 @@ pub async fn create_with_items(
     url: &str,
     items: &[String],
 ) -> anyhow::Result<TestCalendar> {
-    let mut body = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync bench//EN\r\n");
+    let mut body =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//calsync bench//EN\r\n");
     for ics in items {
         let start = ics
             .find("BEGIN:VEVENT")
