@@ -71,8 +71,5 @@ export class RustFunction extends Construct {
         ...props.environment,
       },
     });
-    // The role's policy must exist before the function runs, or its first logs are lost.
-    this.function.node.addDependency(this.role);
-
   }
 }
