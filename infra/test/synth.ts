@@ -3,12 +3,23 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { CalsyncStack } from '../lib/calsync-stack';
 import { readConfig } from '../lib/config';
 
-/** Synthesizes CalsyncStack as `cdk synth -c skipBuild=true -c <context>` would. */
-export function synth(context: Record<string, string> = {}): { app: App; stack: CalsyncStack; template: Template } {
+type Synthesized = { app: App; stack: CalsyncStack; template: Template };
+const cache = new Map<string, Synthesized>();
+
+/**
+ * Synthesizes CalsyncStack as `cdk synth -c skipBuild=true -c <context>` would; memoized,
+ * the tests only read the result.
+ */
+export function synth(context: Record<string, string> = {}): Synthesized {
+  const cacheKey = JSON.stringify(Object.entries(context).sort());
+  const cached = cache.get(cacheKey);
+  if (cached) return cached;
   const app = new App({ context: { skipBuild: 'true', ...context } });
   const config = readConfig(app.node);
   const stack = new CalsyncStack(app, `CalsyncStack-${config.stage}`, { config });
-  return { app, stack, template: Template.fromStack(stack) };
+  const synthesized = { app, stack, template: Template.fromStack(stack) };
+  cache.set(cacheKey, synthesized);
+  return synthesized;
 }
 
 type Resources = Record<string, { Type: string; Properties?: any; DependsOn?: unknown }>;
