@@ -3,22 +3,25 @@
 # DAViCal), starts four real CalDAV servers on free ports, runs fmt, clippy and the workspace
 # tests against them, and stops the servers again, also on failure or Ctrl-C.
 #
-#   scripts/test.sh                      everything, as CI runs it
+#   scripts/test.sh                      everything, as CI runs it (also infra/check.sh)
 #   scripts/test.sh -- servers_smoke     cargo test args after `--` (a filter, `-p calsync`, ...)
 #   scripts/test.sh --no-lint -- ...     skip fmt and clippy
+#   scripts/test.sh --no-infra           skip the CDK checks (they run only without `--` args)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 cd "$CALSYNC_ROOT"
 
-usage() { sed -n '2,8s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; }
 
 lint=1
+infra=1
 test_args=()
 while (($#)); do
     case $1 in
     --no-lint) lint=0 ;;
+    --no-infra) infra=0 ;;
     --) shift; test_args=("$@"); break ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -120,6 +123,11 @@ if ((lint)); then
     step "cargo fmt --check" cargo fmt --all -- --check
 fi
 step "install prerequisites" install_prerequisites
+# The CDK app (synth, assertion tests, cdk-nag, cfn-lint): no Rust build, no servers. A run
+# filtered with `--` args is about the Rust tests, so it skips this.
+if ((infra)) && ((${#test_args[@]} == 0)); then
+    step "infra checks (CDK)" infra/check.sh
+fi
 if ((lint)); then
     step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
 fi
