@@ -3,9 +3,9 @@
 use super::codec::{Item, from_json, item, json, s, string, tenant_pk};
 use super::{Condition, DynamoStore};
 use crate::domain::{Account, AccountId, TenantId};
-use crate::ports::{AccountStore, StoreError};
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use crate::ports::{AccountStore, CalendarStore, StoreError};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
 fn account_sk(id: &AccountId) -> String {
     format!("ACCOUNT#{id}")
@@ -23,18 +23,20 @@ impl DynamoStore {
         old_name: Option<&str>,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let pk = tenant_pk(tenant);
-        let mut writes = vec![self.put(
-            item(
-                pk.clone(),
-                format!("{kind}_NAME#{name}"),
-                vec![("owner", s(owner))],
-            ),
-            Some(
-                Condition::new("attribute_not_exists(pk) OR #owner = :owner")
-                    .name("#owner", "owner")
-                    .value(":owner", s(owner)),
-            ),
-        )?];
+        let mut writes = vec![
+            self.put(
+                item(
+                    pk.clone(),
+                    format!("{kind}_NAME#{name}"),
+                    vec![("owner", s(owner))],
+                ),
+                Some(
+                    Condition::new("attribute_not_exists(pk) OR #owner = :owner")
+                        .name("#owner", "owner")
+                        .value(":owner", s(owner)),
+                ),
+            )?,
+        ];
         if let Some(old) = old_name.filter(|old| *old != name) {
             writes.push(self.delete(pk, format!("{kind}_NAME#{old}"), None)?);
         }
@@ -72,7 +74,10 @@ impl AccountStore for DynamoStore {
             None,
         )?);
         self.transact_or(writes, || {
-            StoreError::Conflict(format!("an account named {:?} already exists", account.name))
+            StoreError::Conflict(format!(
+                "an account named {:?} already exists",
+                account.name
+            ))
         })
         .await
     }

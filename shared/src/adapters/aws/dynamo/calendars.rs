@@ -1,9 +1,7 @@
 //! Calendars: their description and sync state on one item, their item index in a
 //! partition of its own.
 
-use super::codec::{
-    Item, from_json, index_pk, item, json, optional_string, s, string, tenant_pk,
-};
+use super::codec::{Item, from_json, index_pk, item, json, optional_string, s, string, tenant_pk};
 use super::{Condition, DynamoStore};
 use crate::domain::{CalendarId, CalendarInfo, Etag, RemoteId, TenantId};
 use crate::ports::{
@@ -48,9 +46,10 @@ impl DynamoStore {
         tenant: &TenantId,
         id: &CalendarId,
     ) -> Result<(), StoreError> {
-        self.transact_or(vec![self.delete(tenant_pk(tenant), calendar_sk(id), None)?], || {
-            StoreError::Conflict(format!("calendar {id} changed while being deleted"))
-        })
+        self.transact_or(
+            vec![self.delete(tenant_pk(tenant), calendar_sk(id), None)?],
+            || StoreError::Conflict(format!("calendar {id} changed while being deleted")),
+        )
         .await?;
         let index = self.query(index_pk(tenant, id), "ITEM#").await?;
         self.delete_all(index).await
@@ -65,33 +64,28 @@ impl DynamoStore {
         commit: &CalendarCommit,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let pk = index_pk(tenant, &commit.calendar);
-        let mut changes: Vec<(&RemoteId, Option<&Option<Etag>>)> = Vec::new();
-        if commit.replace_index {
-            let stored = self.read_index(tenant, &commit.calendar).await?;
-            for id in stored.keys() {
-                if !matches!(commit.index.get(id), Some(IndexChange::Upsert(_))) {
-                    changes.push((id, None));
-                }
-            }
-            let mut writes = self.writes_for(&pk, &changes)?;
-            let changed: Vec<_> = commit
+        if !commit.replace_index {
+            let changes: Vec<_> = commit
                 .index
                 .iter()
-                .filter_map(|(id, change)| match change {
-                    IndexChange::Upsert(etag) if stored.get(id) == Some(etag) => None,
-                    IndexChange::Upsert(etag) => Some((id, Some(etag))),
-                    IndexChange::Remove => None,
+                .map(|(id, change)| match change {
+                    IndexChange::Upsert(etag) => (id, Some(etag)),
+                    IndexChange::Remove => (id, None),
                 })
                 .collect();
-            writes.extend(self.writes_for(&pk, &changed)?);
-            return Ok(writes);
+            return self.writes_for(&pk, &changes);
         }
-        for (id, change) in &commit.index {
-            match change {
-                IndexChange::Upsert(etag) => changes.push((id, Some(etag))),
-                IndexChange::Remove => changes.push((id, None)),
-            }
-        }
+        let stored = self.read_index(tenant, &commit.calendar).await?;
+        let gone = stored
+            .keys()
+            .filter(|id| !matches!(commit.index.get(*id), Some(IndexChange::Upsert(_))))
+            .map(|id| (id, None));
+        let changed = commit.index.iter().filter_map(|(id, change)| match change {
+            IndexChange::Upsert(etag) if stored.get(id) == Some(etag) => None,
+            IndexChange::Upsert(etag) => Some((id, Some(etag))),
+            IndexChange::Remove => None,
+        });
+        let changes: Vec<_> = gone.chain(changed).collect();
         self.writes_for(&pk, &changes)
     }
 

@@ -93,7 +93,7 @@ pub(super) fn from_json<T: DeserializeOwned>(
 }
 
 /// Validated ids read back from an attribute.
-pub(super) fn id<T>(what: &str, item: &Item, name: &str) -> Result<T, StoreError>
+pub(super) fn parsed_id<T>(what: &str, item: &Item, name: &str) -> Result<T, StoreError>
 where
     T: TryFrom<String>,
     T::Error: std::fmt::Display,

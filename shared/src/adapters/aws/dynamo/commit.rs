@@ -25,7 +25,9 @@
 //! commit) there is nothing to claim: the chunks go first and the calendar states last.
 
 use super::calendars::calendar_sk;
-use super::codec::{Item, from_json, id, item, json, link_state_pk, n, s, string, tenant_pk};
+use super::codec::{
+    Item, from_json, item, json, link_state_pk, n, parsed_id, s, string, tenant_pk,
+};
 use super::links::{link_sk, status_from};
 use super::{Condition, DynamoStore, MAX_TRANSACTION_ITEMS, TransactionFailure};
 use crate::domain::{LinkId, OriginKey, RemoteId, TenantId};
@@ -168,12 +170,14 @@ impl DynamoStore {
             if let (Some(claim), Some(link)) = (&claim, &commit.link) {
                 chunk.push(guard(claim, &link.link)?);
             }
-            self.transact(chunk).await.map_err(|failure| match failure {
-                TransactionFailure::Rejected => StoreError::Conflict(
-                    "the commit lost its claim on the link (lease expired?)".into(),
-                ),
-                TransactionFailure::Store(e) => e,
-            })?;
+            self.transact(chunk)
+                .await
+                .map_err(|failure| match failure {
+                    TransactionFailure::Rejected => StoreError::Conflict(
+                        "the commit lost its claim on the link (lease expired?)".into(),
+                    ),
+                    TransactionFailure::Store(e) => e,
+                })?;
         }
         let last = self.final_writes(tenant, commit, claim.as_deref())?;
         if last.len() > MAX_TRANSACTION_ITEMS {
@@ -306,7 +310,7 @@ impl SyncStateStore for DynamoStore {
 
 fn binding_from(item: &Item) -> Result<(ItemRef, ItemBinding), StoreError> {
     let key = ItemRef::new(
-        id("binding calendar", item, "calendar")?,
+        parsed_id("binding calendar", item, "calendar")?,
         RemoteId(string(item, "remote_id")?.to_string()),
     );
     Ok((key, from_json("item binding", item, "body")?))

@@ -1,7 +1,7 @@
 //! Links. The link item also carries the status and its `version`, the optimistic lock of
 //! every pass, so one condition on one item guards a commit.
 
-use super::codec::{Item, from_json, item, json, link_state_pk, n, number, s, string, tenant_pk};
+use super::codec::{Item, from_json, json, link_state_pk, n, number, s, string, tenant_pk};
 use super::{Condition, DynamoStore};
 use crate::domain::{Link, LinkId, TenantId};
 use crate::ports::{LinkStatus, LinkStore, StoreError};
@@ -41,9 +41,9 @@ impl DynamoStore {
                     "link {id} is at version {}, not {expected}: another pass committed first",
                     status.version
                 )),
-                Ok(_) => StoreError::Conflict(format!(
-                    "link {id} is being committed by another pass"
-                )),
+                Ok(_) => {
+                    StoreError::Conflict(format!("link {id} is being committed by another pass"))
+                }
                 Err(e) => e,
             },
             Err(e) => e,
@@ -104,18 +104,20 @@ impl LinkStore for DynamoStore {
         let mut writes =
             self.name_writes(tenant, "LINK", link.id.as_str(), &link.name, old_name)?;
         // An update, not a put: the status and version on the item stay.
-        writes.push(self.update(
-            pk,
-            sk,
-            "SET #name = :name, #body = :body, #version = if_not_exists(#version, :zero)",
-            Condition::new("")
-                .name("#name", "name")
-                .name("#body", "body")
-                .name("#version", "version")
-                .value(":name", s(&link.name))
-                .value(":body", json("link", link)?)
-                .value(":zero", n(0)),
-        )?);
+        writes.push(
+            self.update(
+                pk,
+                sk,
+                "SET #name = :name, #body = :body, #version = if_not_exists(#version, :zero)",
+                Condition::new("")
+                    .name("#name", "name")
+                    .name("#body", "body")
+                    .name("#version", "version")
+                    .value(":name", s(&link.name))
+                    .value(":body", json("link", link)?)
+                    .value(":zero", n(0)),
+            )?,
+        );
         self.transact_or(writes, || {
             StoreError::Conflict(format!("a link named {:?} already exists", link.name))
         })

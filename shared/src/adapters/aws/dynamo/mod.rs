@@ -272,10 +272,11 @@ impl DynamoStore {
         {
             Ok(_) => Ok(()),
             Err(err) => match err.as_service_error() {
-                Some(
-                    TransactWriteItemsError::TransactionCanceledException(_)
-                    | TransactWriteItemsError::TransactionConflictException(_),
-                ) => Err(TransactionFailure::Rejected),
+                // Conditions that failed and conflicts with concurrent transactions alike
+                // arrive as cancellation reasons.
+                Some(TransactWriteItemsError::TransactionCanceledException(_)) => {
+                    Err(TransactionFailure::Rejected)
+                }
                 _ => Err(TransactionFailure::Store(unavailable(
                     "writing a transaction",
                     err,

@@ -1,6 +1,6 @@
 //! Push channels (also found by id alone), notification idempotency keys and parked jobs.
 
-use super::codec::{Item, channel_pk, from_json, id, item, json, n, s, tenant_pk};
+use super::codec::{Item, channel_pk, from_json, item, json, n, parsed_id, s, tenant_pk};
 use super::{Condition, DynamoStore, unavailable};
 use crate::domain::TenantId;
 use crate::ports::{
@@ -50,7 +50,10 @@ impl ChannelStore for DynamoStore {
             )?,
         ];
         self.transact_or(writes, || {
-            StoreError::Conflict(format!("push channel {} belongs to another tenant", channel.id))
+            StoreError::Conflict(format!(
+                "push channel {} belongs to another tenant",
+                channel.id
+            ))
         })
         .await
     }
@@ -60,7 +63,7 @@ impl ChannelStore for DynamoStore {
             return Ok(None);
         };
         Ok(Some((
-            id::<TenantId>("channel tenant", &found, "tenant")?,
+            parsed_id::<TenantId>("channel tenant", &found, "tenant")?,
             from_json("push channel", &found, "body")?,
         )))
     }
@@ -79,7 +82,7 @@ impl ChannelStore for DynamoStore {
     async fn delete_channel(&self, tenant: &TenantId, id: &str) -> Result<(), StoreError> {
         let global = self.get(channel_pk(id), CHANNEL_SK.into()).await?;
         let ours = match &global {
-            Some(found) => id::<TenantId>("channel tenant", found, "tenant")? == *tenant,
+            Some(found) => parsed_id::<TenantId>("channel tenant", found, "tenant")? == *tenant,
             None => false,
         };
         let mut writes = vec![self.delete(tenant_pk(tenant), tenant_channel_sk(id), None)?];
