@@ -54,8 +54,10 @@ impl Default for CacheLimits {
     }
 }
 
+type PlainKey = Zeroizing<[u8; KEY_LEN]>;
+
 struct DataKey {
-    plaintext: Zeroizing<[u8; KEY_LEN]>,
+    plaintext: PlainKey,
     encrypted: Vec<u8>,
     created: Instant,
     uses: u32,
@@ -65,8 +67,8 @@ struct DataKey {
 struct Cache {
     /// For sealing: the current data key of a context.
     sealing: HashMap<Vec<u8>, DataKey>,
-    /// For opening: (context, encrypted key) -> plaintext key.
-    opening: HashMap<(Vec<u8>, Vec<u8>), (Zeroizing<[u8; KEY_LEN]>, Instant)>,
+    /// For opening: (context, encrypted key) -> plaintext key and when it was decrypted.
+    opening: HashMap<(Vec<u8>, Vec<u8>), (PlainKey, Instant)>,
 }
 
 pub struct KmsSealer {
@@ -101,10 +103,7 @@ impl KmsSealer {
     }
 
     /// A data key for sealing under `context`: the cached one, or a new one from KMS.
-    async fn sealing_key(
-        &self,
-        context: &SealContext,
-    ) -> Result<(Zeroizing<[u8; KEY_LEN]>, Vec<u8>), SealError> {
+    async fn sealing_key(&self, context: &SealContext) -> Result<(PlainKey, Vec<u8>), SealError> {
         let aad = context.associated_data();
         {
             let mut cache = self.lock();
@@ -158,7 +157,7 @@ impl KmsSealer {
         &self,
         context: &SealContext,
         encrypted: &[u8],
-    ) -> Result<Zeroizing<[u8; KEY_LEN]>, SealError> {
+    ) -> Result<PlainKey, SealError> {
         let cache_key = (context.associated_data(), encrypted.to_vec());
         if let Some((key, created)) = self.lock().opening.get(&cache_key)
             && created.elapsed() < self.limits.max_age
