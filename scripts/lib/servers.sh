@@ -319,7 +319,9 @@ servers_start_moto() {
     local dir=$1/moto port
     mkdir -p "$dir"
     port=$(servers_free_port)
-    servers_launch "$dir" "$CALSYNC_VENV/bin/moto_server" -H 127.0.0.1 -p "$port"
+    # One request at a time: see moto_server_serial.py.
+    servers_launch "$dir" "$CALSYNC_VENV/bin/python" "$CALSYNC_ROOT/scripts/moto_server_serial.py" \
+        -H 127.0.0.1 -p "$port"
     servers_wait_http moto "$dir" "http://127.0.0.1:$port/moto-api/" || return 1
     printf 'export CALSYNC_TEST_AWS_ENDPOINT=%q\n' "http://127.0.0.1:$port" >"$dir.env"
 }

@@ -271,3 +271,47 @@ async fn jobs_round_trip_through_sqs_in_batches() {
     got.sort();
     assert_eq!(got, want);
 }
+
+/// Two passes from one version with commits too large for one transaction: the claim lets
+/// exactly one through, and the loser writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_large_commits_racing_from_one_version_only_one_commits() {
+    let store = store().await;
+    let t = tenant("chunked-race");
+    store.put_account(&t, &account("a1", "Work")).await.unwrap();
+    for id in ["c1", "c2"] {
+        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
+    }
+    store
+        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
+        .await
+        .unwrap();
+    let commit_of = |events: usize| SyncCommit {
+        calendars: vec![],
+        link: Some(LinkCommit {
+            link: link_id("l1"),
+            expected_version: 0,
+            delta: big_delta(events),
+            status: LinkStatus {
+                event_count: events,
+                ..LinkStatus::default()
+            },
+        }),
+    };
+    let (a, b) = (commit_of(120), commit_of(130));
+
+    let (ra, rb) = futures::join!(store.commit(&t, &a), store.commit(&t, &b));
+
+    let (winner, loser) = match (ra, rb) {
+        (Ok(()), Err(e)) => (a, e),
+        (Err(e), Ok(())) => (b, e),
+        other => panic!("exactly one commit must win: {other:?}"),
+    };
+    assert!(matches!(loser, StoreError::Conflict(_)), "{loser:?}");
+    let loaded = store.load_link_state(&t, &link_id("l1")).await.unwrap();
+    let events = winner.link.unwrap().status.event_count;
+    assert_eq!(loaded.status.version, 1);
+    assert_eq!(loaded.status.event_count, events);
+    assert_eq!(loaded.state.shadows.len(), events);
+    assert_eq!(loaded.state.items.len(), events);
+}
