@@ -2,17 +2,18 @@
 //!
 //! # What is atomic
 //!
-//! A commit of up to 100 writes (index entries, shadows, bindings, calendar states and the
+//! A commit of up to 100 writes and about 3 MB (index entries, shadows, bindings, calendar states and the
 //! link status) is one TransactWriteItems call: all or nothing, guarded by the link's
 //! `version`, exactly like the SQLite adapter.
 //!
-//! A larger commit cannot be one transaction (DynamoDB allows 100 actions). It then runs as:
+//! A larger commit cannot be one transaction (DynamoDB allows 100 actions and 4 MB). It then
+//! runs as:
 //!
 //! 1. **claim**: the link item gets `claim = <random token>` and a lease end, on condition
 //!    that its version is still the one the pass started from and no live claim exists.
 //!    A stale or racing pass fails here with `Conflict` and has written nothing; an unknown
 //!    link or calendar is `NotFound`, also before anything is written.
-//! 2. **chunks** of up to 99 index/shadow/binding writes, each transaction also checking that
+//! 2. **chunks** of up to 99 index/shadow/binding writes (and about 3 MB), each transaction also checking that
 //!    the claim is still ours.
 //! 3. **the last transaction** stores the calendar states (cursors) and the link status with
 //!    `version + 1`, and removes the claim.
@@ -29,7 +30,9 @@ use super::codec::{
     Item, from_json, item, json, link_state_pk, n, parsed_id, s, string, tenant_pk,
 };
 use super::links::{link_sk, status_from};
-use super::{Condition, DynamoStore, MAX_TRANSACTION_ITEMS, TransactionFailure};
+use super::{
+    Condition, DynamoStore, MAX_TRANSACTION_ITEMS, TransactionFailure, chunks, fits_one_transaction,
+};
 use crate::domain::{LinkId, OriginKey, RemoteId, TenantId};
 use crate::engine::{ItemBinding, ItemRef, LinkState, LinkStateDelta, Shadow};
 use crate::ports::{StoreError, SyncCommit, SyncStateStore, VersionedLinkState};
@@ -164,9 +167,7 @@ impl DynamoStore {
             )
         };
         let per_chunk = MAX_TRANSACTION_ITEMS - usize::from(claim.is_some());
-        let mut writes = writes.into_iter().peekable();
-        while writes.peek().is_some() {
-            let mut chunk: Vec<_> = writes.by_ref().take(per_chunk).collect();
+        for mut chunk in chunks(writes, per_chunk) {
             if let (Some(claim), Some(link)) = (&claim, &commit.link) {
                 chunk.push(guard(claim, &link.link)?);
             }
@@ -295,11 +296,11 @@ impl SyncStateStore for DynamoStore {
         if let Some(link) = &commit.link {
             writes.extend(self.delta_writes(tenant, &link.link, &link.delta)?);
         }
-        let last_len = commit.calendars.len() + usize::from(commit.link.is_some());
-        if writes.len() + last_len > MAX_TRANSACTION_ITEMS {
+        let last = self.final_writes(tenant, commit, None)?;
+        if !fits_one_transaction(&[&writes, &last]) {
             return self.chunked_commit(tenant, commit, writes).await;
         }
-        writes.extend(self.final_writes(tenant, commit, None)?);
+        writes.extend(last);
         match self.transact(writes).await {
             Ok(()) => Ok(()),
             Err(TransactionFailure::Rejected) => Err(self.commit_refusal(tenant, commit).await),
