@@ -209,7 +209,7 @@ fn is_transient(err: &DecryptError) -> bool {
     ) || err.meta().code() == Some("ThrottlingException")
 }
 
-/// Makes room for one more entry: drops expired-looking entries oldest first.
+/// Makes room for one more entry by dropping the oldest.
 fn evict<K: Clone + Eq + std::hash::Hash, V>(
     map: &mut HashMap<K, V>,
     max: usize,

@@ -26,13 +26,12 @@
 //! commit) there is nothing to claim: the chunks go first and the calendar states last.
 
 use super::calendars::calendar_sk;
+use super::chunks::{chunks, fits_one_transaction};
 use super::codec::{
     Item, from_json, item, json, link_state_pk, n, parsed_id, s, string, tenant_pk,
 };
 use super::links::{link_sk, status_from};
-use super::{
-    Condition, DynamoStore, MAX_TRANSACTION_ITEMS, TransactionFailure, chunks, fits_one_transaction,
-};
+use super::{Condition, DynamoStore, MAX_TRANSACTION_ITEMS, TransactionFailure};
 use crate::domain::{LinkId, OriginKey, RemoteId, TenantId};
 use crate::engine::{ItemBinding, ItemRef, LinkState, LinkStateDelta, Shadow};
 use crate::ports::{StoreError, SyncCommit, SyncStateStore, VersionedLinkState};
