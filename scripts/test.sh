@@ -129,10 +129,12 @@ if ((infra)) && ((${#test_args[@]} == 0)); then
     step "infra checks (CDK)" infra/check.sh
 fi
 if ((lint)); then
-    step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+    step "cargo clippy" cargo clippy --workspace --all-targets --all-features -- -D warnings
 fi
 # Build before starting the servers so the timing separates compiling from running; the run
 # below reuses this build.
-step "cargo test (build)" cargo test "${workspace_flag[@]}" --no-run "${test_args[@]}"
+# --all-features: the AWS adapters (calsync-core `aws`) are built and tested against moto in
+# the same, single debug build.
+step "cargo test (build)" cargo test "${workspace_flag[@]}" --all-features --no-run "${test_args[@]}"
 step "start servers" start_servers
-step "cargo test (run)" cargo test "${workspace_flag[@]}" "${test_args[@]}"
+step "cargo test (run)" cargo test "${workspace_flag[@]}" --all-features "${test_args[@]}"

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Real CalDAV servers for calsync's tests: Radicale, Xandikos, sabre/dav 1.8 and DAViCal on
-# 127.0.0.1, each on a free port, in a run directory of its own. Sourced by scripts/test.sh and
+# 127.0.0.1, each on a free port, in a run directory of its own; and moto_server, which
+# emulates DynamoDB, SQS and KMS for the AWS adapters. Sourced by scripts/test.sh and
 # scripts/servers.sh; recipes and measurements: docs of the servers in shared/reference.
 #
 # A run directory holds one subdirectory per server (config, data, server.log, server.pid) and
@@ -11,7 +12,7 @@ CALSYNC_WORK=${CALSYNC_WORK:-$CALSYNC_ROOT/.work}
 CALSYNC_VENV=${CALSYNC_VENV:-$CALSYNC_ROOT/.venv}
 # Seconds a server may take from launch to its first HTTP answer (they need 0.1-2.5 s).
 CALSYNC_SERVER_TIMEOUT=${CALSYNC_SERVER_TIMEOUT:-60}
-CALSYNC_SERVER_KINDS=(radicale xandikos sabre davical)
+CALSYNC_SERVER_KINDS=(radicale xandikos sabre davical moto)
 
 servers_log() { printf '[servers] %s\n' "$*" >&2; }
 
@@ -312,6 +313,19 @@ EOF
     servers_write_env "$dir" DAVICAL "http://127.0.0.1:$port/caldav.php/" alice secret
 }
 
+# One moto_server for every AWS test: each test run names its own table, queue and key, so
+# runs never share state. Tests read CALSYNC_TEST_AWS_ENDPOINT (dummy credentials, us-east-1).
+servers_start_moto() {
+    local dir=$1/moto port
+    mkdir -p "$dir"
+    port=$(servers_free_port)
+    # One request at a time: see moto_server_serial.py.
+    servers_launch "$dir" "$CALSYNC_VENV/bin/python" "$CALSYNC_ROOT/scripts/moto_server_serial.py" \
+        -H 127.0.0.1 -p "$port"
+    servers_wait_http moto "$dir" "http://127.0.0.1:$port/moto-api/" || return 1
+    printf 'export CALSYNC_TEST_AWS_ENDPOINT=%q\n' "http://127.0.0.1:$port" >"$dir.env"
+}
+
 servers_stop_one() {
     local dir=$1/$2 pgroot pgbin
     [[ -d $dir ]] || return 0
@@ -357,7 +371,7 @@ servers_start_all() {
         servers_stop_all "$run"
         return 1
     fi
-    servers_log "all servers up: $(servers_env "$run" | grep -c '_URL=') of ${#CALSYNC_SERVER_KINDS[@]}"
+    servers_log "all servers up: $(servers_env "$run" | grep -cE '_(URL|ENDPOINT)=') of ${#CALSYNC_SERVER_KINDS[@]}"
 }
 
 servers_stop_all() {

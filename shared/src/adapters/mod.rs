@@ -1,5 +1,7 @@
 //! Adapters: one module per backend, each implementing ports from [`crate::ports`].
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod caldav;
 mod connector;
 pub mod endpoints;

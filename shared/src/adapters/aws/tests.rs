@@ -1,0 +1,317 @@
+//! The AWS adapters against moto_server (started by `scripts/test.sh`, which exports
+//! `CALSYNC_TEST_AWS_ENDPOINT`). Every test creates its own table, queue or key.
+
+use super::config;
+use super::dynamo::{DynamoStore, create_table};
+use super::kms::{CacheLimits, KmsSealer};
+use super::sqs::{SqsJobQueue, parse_message};
+use crate::domain::{CalendarId, RemoteId};
+use crate::engine::LinkStateDelta;
+use crate::ports::contract;
+use crate::ports::contract::store::fixtures::{
+    account, calendar, calendar_id, item, link, link_id, origin, shadow, synced, tenant,
+};
+use crate::ports::{
+    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, Job, JobQueue,
+    LinkCommit, LinkStatus, LinkStore, SealContext, SecretSealer, StoreError, SyncCommit,
+    SyncReason, SyncStateStore,
+};
+use aws_config::SdkConfig;
+use rand::RngCore;
+use std::collections::BTreeMap;
+
+async fn moto() -> SdkConfig {
+    let endpoint = std::env::var("CALSYNC_TEST_AWS_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            panic!(
+                "CALSYNC_TEST_AWS_ENDPOINT is not set: run scripts/test.sh, which starts \
+                 moto_server (or `eval \"$(scripts/servers.sh start)\"` before cargo test)"
+            )
+        });
+    config::for_emulator(&endpoint).await
+}
+
+fn unique(label: &str) -> String {
+    format!("calsync-test-{label}-{:08x}", rand::rng().next_u32())
+}
+
+async fn store() -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::new(&moto().await);
+    let table = unique("store");
+    create_table(&client, &table).await.unwrap();
+    DynamoStore::new(client, table)
+}
+
+// Multi-threaded, so the contract's racing commits really run in parallel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamo_store_passes_the_store_contract() {
+    let store = store().await;
+    contract::store::run_all(&store).await;
+}
+
+#[tokio::test]
+async fn the_table_has_time_to_live_on_ttl() {
+    let store = store().await;
+    let client = aws_sdk_dynamodb::Client::new(&moto().await);
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(store.table())
+        .send()
+        .await
+        .unwrap();
+    let description = ttl.time_to_live_description.unwrap();
+    assert_eq!(description.attribute_name.as_deref(), Some("ttl"));
+}
+
+fn calendar_commit_of(calendar: &CalendarId, token: &str, items: usize) -> CalendarCommit {
+    CalendarCommit {
+        calendar: calendar.clone(),
+        state: CalendarSyncState {
+            cursor: crate::domain::SyncCursor {
+                token: Some(token.into()),
+                ctag: None,
+            },
+            item_count: items,
+            ..CalendarSyncState::default()
+        },
+        index: (0..items)
+            .map(|n| {
+                (
+                    RemoteId(format!("/c1/{n}.ics")),
+                    IndexChange::Upsert(Some(crate::domain::Etag(format!("\"{n}\"")))),
+                )
+            })
+            .collect::<BTreeMap<_, _>>(),
+        replace_index: true,
+    }
+}
+
+fn big_delta(events: usize) -> LinkStateDelta {
+    let mut delta = LinkStateDelta::default();
+    for n in 0..events {
+        let uid = format!("e{n}");
+        delta
+            .shadows
+            .insert(origin("c1", &uid), Some(shadow("c1", &uid, &uid, &["c2"])));
+        delta.items.insert(
+            item("c1", &format!("/c1/{n}.ics")),
+            Some(synced("c1", &uid, Some("\"1\""))),
+        );
+    }
+    delta
+}
+
+/// 150 index entries + 300 shadows and bindings: five transactions behind a claim.
+#[tokio::test]
+async fn a_commit_larger_than_one_transaction_is_applied_whole() {
+    let store = store().await;
+    let t = tenant("chunked");
+    store.put_account(&t, &account("a1", "Work")).await.unwrap();
+    for id in ["c1", "c2"] {
+        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
+    }
+    store
+        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
+        .await
+        .unwrap();
+    let c1 = calendar_id("c1");
+    let commit = SyncCommit {
+        calendars: vec![calendar_commit_of(&c1, "s1", 150)],
+        link: Some(LinkCommit {
+            link: link_id("l1"),
+            expected_version: 0,
+            delta: big_delta(150),
+            status: LinkStatus {
+                event_count: 150,
+                ..LinkStatus::default()
+            },
+        }),
+    };
+    store.commit(&t, &commit).await.unwrap();
+
+    let loaded = store.load_link_state(&t, &link_id("l1")).await.unwrap();
+    assert_eq!(loaded.status.version, 1);
+    assert_eq!(loaded.status.event_count, 150);
+    assert_eq!(loaded.state.shadows.len(), 150);
+    assert_eq!(loaded.state.items.len(), 150);
+    assert_eq!(store.item_index(&t, &c1).await.unwrap().len(), 150);
+    assert_eq!(
+        store.calendar_state(&t, &c1).await.unwrap(),
+        commit.calendars[0].state
+    );
+    // The claim is gone: an ordinary small commit goes through.
+    let small = SyncCommit {
+        calendars: vec![],
+        link: Some(LinkCommit {
+            link: link_id("l1"),
+            expected_version: 1,
+            delta: LinkStateDelta::default(),
+            status: LinkStatus::default(),
+        }),
+    };
+    store.commit(&t, &small).await.unwrap();
+
+    // A stale large commit is refused before it writes anything.
+    let mut stale = commit.clone();
+    stale.calendars = vec![calendar_commit_of(&c1, "stale", 120)];
+    stale.link = Some(LinkCommit {
+        delta: big_delta(140),
+        ..commit.link.clone().unwrap()
+    });
+    let before = store.load_link_state(&t, &link_id("l1")).await.unwrap();
+    let result = store.commit(&t, &stale).await;
+    assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
+    assert_eq!(
+        store.load_link_state(&t, &link_id("l1")).await.unwrap(),
+        before
+    );
+    assert_eq!(store.item_index(&t, &c1).await.unwrap().len(), 150);
+}
+
+#[tokio::test]
+async fn a_large_commit_to_an_unknown_calendar_writes_nothing() {
+    let store = store().await;
+    let t = tenant("chunked-unknown");
+    let c9 = calendar_id("c9");
+    let commit = SyncCommit {
+        calendars: vec![calendar_commit_of(&c9, "s1", 130)],
+        link: None,
+    };
+    let result = store.commit(&t, &commit).await;
+    assert!(matches!(result, Err(StoreError::NotFound(_))), "{result:?}");
+    assert!(store.item_index(&t, &c9).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn kms_sealer_passes_the_sealer_contract() {
+    let config = moto().await;
+    let client = aws_sdk_kms::Client::new(&config);
+    let key = client.create_key().send().await.unwrap();
+    let key_id = key.key_metadata.unwrap().key_id;
+    let sealer = KmsSealer::new(client, key_id, CacheLimits::default());
+    contract::sealer::run_all(&sealer).await;
+}
+
+#[tokio::test]
+async fn a_sealer_without_its_cache_still_refuses_the_wrong_context() {
+    let config = moto().await;
+    let client = aws_sdk_kms::Client::new(&config);
+    let key = client.create_key().send().await.unwrap();
+    let key_id = key.key_metadata.unwrap().key_id;
+    let ctx = |t: &str, a: &str| SealContext {
+        tenant: crate::domain::TenantId::parse(t).unwrap(),
+        account: crate::domain::AccountId::parse(a).unwrap(),
+    };
+    let sealed = KmsSealer::new(client.clone(), key_id.clone(), CacheLimits::default())
+        .seal(&ctx("t1", "a1"), b"token")
+        .await
+        .unwrap();
+    // A fresh sealer has nothing cached: KMS itself must refuse the other context.
+    let fresh = KmsSealer::new(client, key_id, CacheLimits::default());
+    let result = fresh.open(&ctx("t1", "a2"), &sealed).await;
+    assert!(
+        matches!(result, Err(crate::ports::SealError::CannotOpen)),
+        "{:?}",
+        result.map(|_| "<plaintext>")
+    );
+    let opened = fresh.open(&ctx("t1", "a1"), &sealed).await.unwrap();
+    assert_eq!(opened.as_slice(), b"token");
+}
+
+#[tokio::test]
+async fn jobs_round_trip_through_sqs_in_batches() {
+    let config = moto().await;
+    let client = aws_sdk_sqs::Client::new(&config);
+    let queue_url = client
+        .create_queue()
+        .queue_name(unique("jobs"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let queue = SqsJobQueue::new(client.clone(), &queue_url);
+    let t = tenant("sqs");
+    let jobs: Vec<Job> = (0..23)
+        .map(|n| Job::Sync {
+            tenant: t.clone(),
+            calendars: vec![calendar_id(&format!("c{n}"))],
+            reason: SyncReason::Poll,
+        })
+        .chain([Job::RenewChannel {
+            tenant: t.clone(),
+            channel: "ch-1".into(),
+        }])
+        .collect();
+    queue.enqueue(jobs.clone()).await.unwrap();
+
+    let mut received = Vec::new();
+    for _ in 0..10 {
+        let out = client
+            .receive_message()
+            .queue_url(&queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            break;
+        }
+        for message in messages {
+            received.push(parse_message(message.body.as_deref().unwrap()).unwrap());
+        }
+    }
+    let key = |job: &Job| serde_json::to_string(job).unwrap();
+    let mut want: Vec<_> = jobs.iter().map(key).collect();
+    let mut got: Vec<_> = received.iter().map(key).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+}
+
+/// Two passes from one version with commits too large for one transaction: the claim lets
+/// exactly one through, and the loser writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_large_commits_racing_from_one_version_only_one_commits() {
+    let store = store().await;
+    let t = tenant("chunked-race");
+    store.put_account(&t, &account("a1", "Work")).await.unwrap();
+    for id in ["c1", "c2"] {
+        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
+    }
+    store
+        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
+        .await
+        .unwrap();
+    let commit_of = |events: usize| SyncCommit {
+        calendars: vec![],
+        link: Some(LinkCommit {
+            link: link_id("l1"),
+            expected_version: 0,
+            delta: big_delta(events),
+            status: LinkStatus {
+                event_count: events,
+                ..LinkStatus::default()
+            },
+        }),
+    };
+    let (a, b) = (commit_of(120), commit_of(130));
+
+    let (ra, rb) = futures::join!(store.commit(&t, &a), store.commit(&t, &b));
+
+    let (winner, loser) = match (ra, rb) {
+        (Ok(()), Err(e)) => (a, e),
+        (Err(e), Ok(())) => (b, e),
+        other => panic!("exactly one commit must win: {other:?}"),
+    };
+    assert!(matches!(loser, StoreError::Conflict(_)), "{loser:?}");
+    let loaded = store.load_link_state(&t, &link_id("l1")).await.unwrap();
+    let events = winner.link.unwrap().status.event_count;
+    assert_eq!(loaded.status.version, 1);
+    assert_eq!(loaded.status.event_count, events);
+    assert_eq!(loaded.state.shadows.len(), events);
+    assert_eq!(loaded.state.items.len(), events);
+}
