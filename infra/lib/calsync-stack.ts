@@ -55,7 +55,7 @@ export class CalsyncStack extends Stack {
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expires_at',
+      timeToLiveAttribute: 'ttl', // epoch seconds, written by the DynamoDB adapter (docs/AWS.md)
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: production,
       removalPolicy: keep,

@@ -74,7 +74,7 @@ describe('CalsyncStack', () => {
     assert.deepEqual(env('Sync'), [...base, 'CALSYNC_KMS_KEY_ID'].sort());
   });
 
-  it('keeps one pk/sk table on demand, with point-in-time recovery and TTL on expires_at', () => {
+  it('keeps one pk/sk table on demand, with point-in-time recovery and TTL on ttl', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -87,7 +87,7 @@ describe('CalsyncStack', () => {
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
   });
