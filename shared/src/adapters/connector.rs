@@ -127,57 +127,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_google_account_connects_from_its_token_set_without_network_io() {
-        let mut connector = ProviderConnector::default();
-        connector.apps.google = Some(crate::adapters::oauth::OAuthApp {
+    async fn cloud_accounts_connect_from_their_token_sets_without_network_io() {
+        let app = crate::adapters::oauth::OAuthApp {
             client_id: "app".into(),
             client_secret: None,
-        });
-        let tokens = TokenSet {
+        };
+        let mut connector = ProviderConnector::default();
+        connector.apps.google = Some(app.clone());
+        connector.apps.microsoft = Some(app);
+        let secret = TokenSet {
             access_token: "a".into(),
             refresh_token: Some("r".into()),
             expires_at: None,
-        };
-        let secret = tokens.to_secret().unwrap();
-        assert!(
-            connector
-                .connect(&credentials(AccountKind::Google, None, &secret))
+        }
+        .to_secret()
+        .unwrap();
+        for (kind, unreadable) in [
+            (AccountKind::Google, "reconnect"),
+            (AccountKind::Microsoft, "token set"),
+        ] {
+            let connected = connector.connect(&credentials(kind, None, &secret)).await;
+            assert!(connected.is_ok_and(|p| p.push().is_some()), "{kind:?}");
+            let Err(ProviderError::Permanent(message)) = connector
+                .connect(&credentials(kind, None, b"not json"))
                 .await
-                .is_ok()
-        );
-        let Err(ProviderError::Permanent(message)) = connector
-            .connect(&credentials(AccountKind::Google, None, b"pw"))
-            .await
-        else {
-            panic!("an unreadable token set should be refused");
-        };
-        assert!(message.contains("reconnect"), "{message}");
-    }
-
-    #[tokio::test]
-    async fn a_microsoft_account_connects_with_its_app_and_tokens() {
-        let mut connector = ProviderConnector::default();
-        connector.apps.microsoft = Some(crate::adapters::oauth::OAuthApp {
-            client_id: "app".into(),
-            client_secret: None,
-        });
-        let tokens = TokenSet {
-            access_token: "a".into(),
-            refresh_token: Some("r".into()),
-            expires_at: None,
-        };
-        let secret = tokens.to_secret().unwrap();
-        let connected = connector
-            .connect(&credentials(AccountKind::Microsoft, None, &secret))
-            .await;
-        assert!(connected.is_ok_and(|p| p.push().is_some()));
-        let Err(ProviderError::Permanent(message)) = connector
-            .connect(&credentials(AccountKind::Microsoft, None, b"not json"))
-            .await
-        else {
-            panic!("unreadable tokens are refused");
-        };
-        assert!(message.contains("token set"), "{message}");
+            else {
+                panic!("{kind:?}: an unreadable token set should be refused");
+            };
+            assert!(message.contains(unreadable), "{kind:?}: {message}");
+        }
     }
 
     #[tokio::test]
