@@ -116,21 +116,13 @@ impl AccountStore for DynamoStore {
             return Ok(());
         };
         let name = string(&old, "name")?;
-        let writes = vec![
-            self.delete(pk.clone(), account_sk(id), None)?,
-            self.delete(
-                pk,
-                format!("ACCOUNT_NAME#{name}"),
-                Some(
-                    Condition::new("attribute_not_exists(pk) OR #owner = :owner")
-                        .name("#owner", "owner")
-                        .value(":owner", s(id.as_str())),
-                ),
-            )?,
-        ];
-        self.transact_or(writes, || {
-            StoreError::Conflict(format!("account {id} changed while being deleted"))
-        })
+        self.delete_named(
+            pk,
+            account_sk(id),
+            format!("ACCOUNT_NAME#{name}"),
+            id.as_str(),
+            &format!("account {id}"),
+        )
         .await
     }
 }

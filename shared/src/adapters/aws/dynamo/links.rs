@@ -148,21 +148,13 @@ impl LinkStore for DynamoStore {
             let name = string(&old, "name")?;
             // The link item goes first: a pass still running fails its commit with NotFound
             // instead of resurrecting state, and a retry finds the leftovers below.
-            let writes = vec![
-                self.delete(pk.clone(), link_sk(id), None)?,
-                self.delete(
-                    pk,
-                    format!("LINK_NAME#{name}"),
-                    Some(
-                        Condition::new("attribute_not_exists(pk) OR #owner = :owner")
-                            .name("#owner", "owner")
-                            .value(":owner", s(id.as_str())),
-                    ),
-                )?,
-            ];
-            self.transact_or(writes, || {
-                StoreError::Conflict(format!("link {id} changed while being deleted"))
-            })
+            self.delete_named(
+                pk,
+                link_sk(id),
+                format!("LINK_NAME#{name}"),
+                id.as_str(),
+                &format!("link {id}"),
+            )
             .await?;
         }
         let mut state = self.query(link_state_pk(tenant, id), "SHADOW#").await?;

@@ -288,6 +288,34 @@ impl DynamoStore {
     }
 
     /// A single transaction whose only expected failure is a condition: `rejected` names it.
+    /// Deletes an item and the claim on its unique name (`<kind>_NAME#<name>`, held by
+    /// `owner`) in one transaction; `what` names it in the conflict error.
+    pub(super) async fn delete_named(
+        &self,
+        pk: String,
+        item_sk: String,
+        name_sk: String,
+        owner: &str,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        let writes = vec![
+            self.delete(pk.clone(), item_sk, None)?,
+            self.delete(
+                pk,
+                name_sk,
+                Some(
+                    Condition::new("attribute_not_exists(pk) OR #owner = :owner")
+                        .name("#owner", "owner")
+                        .value(":owner", codec::s(owner)),
+                ),
+            )?,
+        ];
+        self.transact_or(writes, || {
+            StoreError::Conflict(format!("{what} changed while being deleted"))
+        })
+        .await
+    }
+
     pub(super) async fn transact_or(
         &self,
         items: Vec<TransactWriteItem>,
