@@ -10,6 +10,8 @@
 //!   shared by the embedded runtime and the AWS functions.
 
 pub mod adapters;
+#[cfg(feature = "aws")]
+pub mod cloud;
 pub mod domain;
 pub mod engine;
 pub mod ical;

@@ -3,12 +3,15 @@
 
 #[cfg(test)]
 pub(crate) mod contract;
+mod lease;
 mod provider;
 mod push;
 mod queue;
 mod sealer;
 mod store;
+mod tenants;
 
+pub use lease::LeaseStore;
 pub use provider::{
     CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
     EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent, ProviderError,
@@ -22,3 +25,4 @@ pub use store::{
     DeadJobStore, IdempotencyStore, IndexChange, ItemIndex, LinkCommit, LinkStatus, LinkStore,
     Store, StoreError, SyncCommit, SyncStateStore, VersionedLinkState,
 };
+pub use tenants::{ApiKeyRecord, ApiKeyStore, TenantDirectory};
