@@ -1,0 +1,3 @@
+//! The scheduler Lambda (in progress).
+
+fn main() {}

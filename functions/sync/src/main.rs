@@ -1,0 +1,3 @@
+//! The sync Lambda (in progress).
+
+fn main() {}
