@@ -52,6 +52,7 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
     let runner = JobRunner {
         sync: app.sync(),
         push: push.clone(),
+        leases: None,
     };
     let shutdown = tokio_util_shutdown();
     let mut tasks = tokio::task::JoinSet::new();

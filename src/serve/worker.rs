@@ -3,12 +3,11 @@
 //! that keeps failing so `calsync status` shows it.
 
 use super::Shutdown;
-use calsync_core::domain::{CalendarId, TenantId};
-use calsync_core::ports::{DeadJob, Job, Store, SyncReason};
-use calsync_core::usecases::{JobError, JobRunner};
+use calsync_core::domain::TenantId;
+use calsync_core::ports::{DeadJob, Job, Store};
+use calsync_core::usecases::{JobError, JobRunner, merge_jobs};
 use chrono::Utc;
 use rand::Rng;
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -65,7 +64,8 @@ impl Worker {
     async fn handle(&self, job: Job, attempt: u32) {
         let started = std::time::Instant::now();
         match self.runner.run(&job).await {
-            Ok(reports) => {
+            Ok(done) => {
+                let reports = done.reports;
                 for report in reports.iter().filter(|r| !r.skipped && r.writes() > 0) {
                     tracing::info!(link = %report.name, writes = report.writes(), ms = report.duration_ms, "synced");
                 }
@@ -109,47 +109,19 @@ impl Worker {
     }
 }
 
-/// Sync jobs waiting together become one (the union of their calendars, a reconciliation if
-/// any asked for one); other jobs keep their order.
+/// The waiting jobs merged (see [`merge_jobs`]), each at the highest attempt it stands for.
 fn merge(batch: Vec<(Job, u32)>) -> Vec<(Job, u32)> {
-    let mut merged = Vec::new();
-    let mut sync: Option<(TenantId, BTreeSet<CalendarId>, SyncReason, u32)> = None;
-    for (job, attempt) in batch {
-        match job {
-            Job::Sync {
-                tenant,
-                calendars,
-                reason,
-            } => {
-                let entry = sync.get_or_insert_with(|| (tenant, BTreeSet::new(), reason, attempt));
-                entry.1.extend(calendars);
-                if reason == SyncReason::Reconcile {
-                    entry.2 = SyncReason::Reconcile;
-                }
-                entry.3 = entry.3.max(attempt);
-            }
-            other => merged.push((other, attempt)),
-        }
-    }
-    if let Some((tenant, calendars, reason, attempt)) = sync {
-        merged.insert(
-            0,
-            (
-                Job::Sync {
-                    tenant,
-                    calendars: calendars.into_iter().collect(),
-                    reason,
-                },
-                attempt,
-            ),
-        );
-    }
-    merged
+    merge_jobs(batch)
+        .into_iter()
+        .map(|(job, attempts)| (job, attempts.into_iter().max().unwrap_or(1)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use calsync_core::domain::CalendarId;
+    use calsync_core::ports::SyncReason;
 
     fn sync(calendars: &[&str], reason: SyncReason) -> Job {
         Job::Sync {

@@ -1,8 +1,9 @@
 //! The embedded job queue: an unbounded in-process channel to the worker of `calsync serve`.
 //! (On AWS the same port is served by SQS.)
 
-use crate::ports::{Job, JobQueue, QueueError};
+use crate::ports::{Job, JobQueue, MAX_QUEUE_DELAY, QueueError};
 use async_trait::async_trait;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 #[derive(Clone)]
@@ -18,14 +19,33 @@ impl InProcessQueue {
     }
 }
 
+fn send_all(sender: &mpsc::UnboundedSender<Job>, jobs: Vec<Job>) -> Result<(), QueueError> {
+    for job in jobs {
+        sender
+            .send(job)
+            .map_err(|_| QueueError::Unavailable("the sync worker has stopped".into()))?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl JobQueue for InProcessQueue {
-    async fn enqueue(&self, jobs: Vec<Job>) -> Result<(), QueueError> {
-        for job in jobs {
-            self.sender
-                .send(job)
-                .map_err(|_| QueueError::Unavailable("the sync worker has stopped".into()))?;
+    async fn enqueue_after(&self, delay: Duration, jobs: Vec<Job>) -> Result<(), QueueError> {
+        if delay.is_zero() {
+            return send_all(&self.sender, jobs);
         }
+        if self.sender.is_closed() {
+            return Err(QueueError::Unavailable(
+                "the sync worker has stopped".into(),
+            ));
+        }
+        let sender = self.sender.clone();
+        let delay = delay.min(MAX_QUEUE_DELAY);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            // The worker stopped meanwhile: the process is shutting down, nothing to run.
+            let _ = send_all(&sender, jobs);
+        });
         Ok(())
     }
 }
@@ -55,5 +75,25 @@ mod tests {
             queue.enqueue(vec![job("cc")]).await,
             Err(QueueError::Unavailable(_))
         ));
+    }
+
+    struct ChannelDrain(mpsc::UnboundedReceiver<Job>);
+
+    #[async_trait]
+    impl crate::ports::contract::queue::Drain for ChannelDrain {
+        async fn receive_for(&mut self, wait: Duration) -> Vec<Job> {
+            let deadline = tokio::time::Instant::now() + wait;
+            let mut jobs = Vec::new();
+            while let Ok(Some(job)) = tokio::time::timeout_at(deadline, self.0.recv()).await {
+                jobs.push(job);
+            }
+            jobs
+        }
+    }
+
+    #[tokio::test]
+    async fn the_in_process_queue_passes_the_queue_contract() {
+        let (queue, worker) = InProcessQueue::new();
+        crate::ports::contract::queue::run_all(&queue, &mut ChannelDrain(worker)).await;
     }
 }

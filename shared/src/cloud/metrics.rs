@@ -46,6 +46,11 @@ impl Unit {
 /// EMF allows at most 100 values per metric in one document.
 const MAX_VALUES: usize = 100;
 
+/// A metric's optional second dimension (name, value).
+type Dimension = Option<(&'static str, String)>;
+/// A metric's definition in one document: name, unit, values.
+type Definition<'a> = (&'a str, Unit, &'a [f64]);
+
 /// The metrics of one invocation, written by [`Metrics::flush`].
 #[derive(Debug)]
 pub struct Metrics {
@@ -53,7 +58,7 @@ pub struct Metrics {
     stage: String,
     function: &'static str,
     /// (extra dimension, metric, unit) -> values.
-    values: BTreeMap<(Option<(&'static str, String)>, &'static str, Unit), Vec<f64>>,
+    values: BTreeMap<(Dimension, &'static str, Unit), Vec<f64>>,
 }
 
 impl Metrics {
@@ -106,12 +111,11 @@ impl Metrics {
     /// The EMF documents for what was recorded, one per dimension set (and more when a metric
     /// has over 100 values).
     pub fn documents(&self, timestamp_ms: i64) -> Vec<Value> {
-        let mut grouped: BTreeMap<Option<&(&'static str, String)>, Vec<(&str, Unit, &[f64])>> =
-            BTreeMap::new();
+        let mut grouped: BTreeMap<&Dimension, Vec<Definition<'_>>> = BTreeMap::new();
         for ((dimension, metric, unit), values) in &self.values {
             for chunk in values.chunks(MAX_VALUES) {
                 grouped
-                    .entry(dimension.as_ref())
+                    .entry(dimension)
                     .or_default()
                     .push((metric, *unit, chunk));
             }
@@ -135,8 +139,8 @@ impl Metrics {
     fn document(
         &self,
         timestamp_ms: i64,
-        dimension: Option<&(&'static str, String)>,
-        metrics: &[(&str, Unit, &[f64])],
+        dimension: &Dimension,
+        metrics: &[Definition<'_>],
     ) -> Value {
         let mut dimension_names = vec!["Stage"];
         let mut root = Map::new();

@@ -5,6 +5,8 @@
 mod config;
 pub mod metrics;
 mod runtime;
+pub mod schedule;
+pub mod sync_worker;
 
 pub use config::{CloudConfig, MissingSetting};
 pub use runtime::{CloudRuntime, TenantServices};

@@ -141,6 +141,7 @@ impl CloudRuntime {
             runner: JobRunner {
                 sync: sync.clone(),
                 push: push.clone(),
+                leases: None,
             },
             accounts,
             sync,

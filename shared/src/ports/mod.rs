@@ -18,7 +18,7 @@ pub use provider::{
     WriteOutcome,
 };
 pub use push::{PushChannel, PushEndpoints, PushSubscriptions, PushSupport, Subscription};
-pub use queue::{Job, JobQueue, QueueError, SyncReason};
+pub use queue::{Job, JobQueue, MAX_QUEUE_DELAY, QueueError, SyncReason};
 pub use sealer::{SealContext, SealError, SecretSealer, SecretSink};
 pub use store::{
     AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, ChannelStore, DeadJob,

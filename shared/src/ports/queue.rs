@@ -4,8 +4,9 @@
 use crate::domain::{CalendarId, TenantId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SyncReason {
     /// A provider said the calendar changed.
@@ -33,14 +34,26 @@ pub enum Job {
     /// The provider dropped or needs to re-authorise the subscription: make a new one and
     /// check its calendar (Graph `subscriptionRemoved`, `reauthorizationRequired`).
     RecreateChannel { tenant: TenantId, channel: String },
+    /// Bring the tenant's push channels in line with its links: subscribe linked calendars
+    /// that can push and have no channel, renew the ones due, stop the unneeded ones.
+    MaintainPush { tenant: TenantId },
 }
 
 impl Job {
+    /// Calendars a job checks (1 for the others): what a queue message's size is counted in.
+    pub fn weight(&self) -> usize {
+        match self {
+            Self::Sync { calendars, .. } => calendars.len().max(1),
+            _ => 1,
+        }
+    }
+
     pub fn tenant(&self) -> &TenantId {
         match self {
             Self::Sync { tenant, .. }
             | Self::RenewChannel { tenant, .. }
-            | Self::RecreateChannel { tenant, .. } => tenant,
+            | Self::RecreateChannel { tenant, .. }
+            | Self::MaintainPush { tenant } => tenant,
         }
     }
 }
@@ -55,5 +68,14 @@ pub enum QueueError {
 
 #[async_trait]
 pub trait JobQueue: Send + Sync {
-    async fn enqueue(&self, jobs: Vec<Job>) -> Result<(), QueueError>;
+    async fn enqueue(&self, jobs: Vec<Job>) -> Result<(), QueueError> {
+        self.enqueue_after(Duration::ZERO, jobs).await
+    }
+
+    /// Queues `jobs` to become visible to workers after `delay` (at most 15 minutes): how the
+    /// scheduler, woken once a minute, spreads checks over the minute.
+    async fn enqueue_after(&self, delay: Duration, jobs: Vec<Job>) -> Result<(), QueueError>;
 }
+
+/// The longest delay SQS supports, and so the port.
+pub const MAX_QUEUE_DELAY: Duration = Duration::from_secs(900);

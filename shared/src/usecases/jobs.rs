@@ -1,9 +1,11 @@
 //! Running one job: the same code behind `calsync serve`'s worker and the SQS sync function.
 
 use super::{LinkReport, NoProgress, PassOptions, PushService, SyncService, UseCaseError};
-use crate::domain::{CalendarId, LinkId};
-use crate::ports::{Job, SyncReason};
+use crate::domain::{CalendarId, Link, LinkId};
+use crate::ports::{Job, LeaseStore, SyncReason};
+use chrono::TimeDelta;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -20,10 +22,33 @@ pub struct JobRunner {
     pub sync: SyncService,
     /// `None` when push is not configured (no public URL): channel jobs fail permanently.
     pub push: Option<PushService>,
+    /// Where several workers run jobs (SQS), each link is synced under a lease. `None` in the
+    /// embedded runtime, whose single worker never overlaps itself.
+    pub leases: Option<LinkLeases>,
+}
+
+/// The lease side of a worker: who it is and how long it may hold a link.
+#[derive(Clone)]
+pub struct LinkLeases {
+    pub store: Arc<dyn LeaseStore>,
+    /// Unique per invocation (the Lambda request id).
+    pub owner: String,
+    /// Longer than a job may run (the function's timeout), so a lease outlives its holder
+    /// only when the holder died.
+    pub hold: TimeDelta,
+}
+
+/// What a job did.
+#[derive(Debug, Default)]
+pub struct JobDone {
+    pub reports: Vec<LinkReport>,
+    /// Calendars whose links another worker was syncing: queue them again a little later
+    /// (that worker may have read before the change that caused this job).
+    pub busy: Vec<CalendarId>,
 }
 
 impl JobRunner {
-    pub async fn run(&self, job: &Job) -> Result<Vec<LinkReport>, JobError> {
+    pub async fn run(&self, job: &Job) -> Result<JobDone, JobError> {
         match job {
             Job::Sync {
                 calendars, reason, ..
@@ -34,12 +59,20 @@ impl JobRunner {
             Job::RenewChannel { channel, .. } => {
                 let push = self.push()?;
                 push.renew(channel).await.map_err(retryable)?;
-                Ok(Vec::new())
+                Ok(JobDone::default())
             }
             Job::RecreateChannel { channel, .. } => {
                 let push = self.push()?;
                 push.recreate(channel).await.map_err(retryable)?;
-                Ok(Vec::new())
+                Ok(JobDone::default())
+            }
+            Job::MaintainPush { .. } => {
+                let report = self.push()?.maintain().await.map_err(retryable)?;
+                if report.failed.is_empty() {
+                    Ok(JobDone::default())
+                } else {
+                    Err(JobError::Retryable(report.failed.join("; ")))
+                }
             }
         }
     }
@@ -49,9 +82,9 @@ impl JobRunner {
         &self,
         calendars: &[CalendarId],
         full: bool,
-    ) -> Result<Vec<LinkReport>, JobError> {
+    ) -> Result<JobDone, JobError> {
         let wanted: BTreeSet<&CalendarId> = calendars.iter().collect();
-        let links: Vec<LinkId> = self
+        let links: Vec<Link> = self
             .sync
             .store
             .list_links(&self.sync.tenant)
@@ -59,14 +92,31 @@ impl JobRunner {
             .map_err(|e| JobError::Retryable(e.to_string()))?
             .into_iter()
             .filter(|link| link.calendars.iter().any(|c| wanted.contains(c)))
-            .map(|link| link.id)
             .collect();
+        let (mine, busy) = self.take_leases(links).await?;
+        let busy_calendars = busy
+            .iter()
+            .flat_map(|link| link.calendars.iter())
+            .filter(|c| wanted.contains(c))
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let result = self.sync_links(&mine, full).await;
+        self.release_leases(&mine).await;
+        Ok(JobDone {
+            reports: result?,
+            busy: busy_calendars,
+        })
+    }
+
+    async fn sync_links(&self, links: &[LinkId], full: bool) -> Result<Vec<LinkReport>, JobError> {
         if links.is_empty() {
             return Ok(Vec::new());
         }
         let options = PassOptions {
             full_reconcile: full,
-            links: Some(links),
+            links: Some(links.to_vec()),
         };
         let reports = self
             .sync
@@ -82,6 +132,50 @@ impl JobRunner {
             Ok(reports)
         } else {
             Err(JobError::Retryable(failed.join("; ")))
+        }
+    }
+
+    /// The links this worker may sync now, and the ones another worker holds.
+    async fn take_leases(&self, links: Vec<Link>) -> Result<(Vec<LinkId>, Vec<Link>), JobError> {
+        let Some(leases) = &self.leases else {
+            return Ok((links.into_iter().map(|l| l.id).collect(), Vec::new()));
+        };
+        let now = (self.sync.clock)();
+        let (mut mine, mut busy) = (Vec::new(), Vec::new());
+        for link in links {
+            let taken = leases
+                .store
+                .acquire_lease(
+                    &self.sync.tenant,
+                    &link.id,
+                    &leases.owner,
+                    now,
+                    now + leases.hold,
+                )
+                .await;
+            match taken {
+                Ok(true) => mine.push(link.id),
+                Ok(false) => busy.push(link),
+                Err(error) => {
+                    self.release_leases(&mine).await;
+                    return Err(JobError::Retryable(error.to_string()));
+                }
+            }
+        }
+        Ok((mine, busy))
+    }
+
+    async fn release_leases(&self, links: &[LinkId]) {
+        let Some(leases) = &self.leases else { return };
+        for link in links {
+            if let Err(error) = leases
+                .store
+                .release_lease(&self.sync.tenant, link, &leases.owner)
+                .await
+            {
+                // It expires on its own; until then the link's jobs wait.
+                tracing::warn!(%link, %error, "could not release a link lease");
+            }
         }
     }
 

@@ -12,9 +12,8 @@ use crate::ports::contract::store::fixtures::{
     account, calendar, calendar_id, item, link, link_id, origin, shadow, synced, tenant,
 };
 use crate::ports::{
-    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, Job, JobQueue,
-    LinkCommit, LinkStatus, LinkStore, SealContext, SecretSealer, StoreError, SyncCommit,
-    SyncReason, SyncStateStore,
+    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, Job, LinkCommit,
+    LinkStatus, LinkStore, SealContext, SecretSealer, StoreError, SyncCommit, SyncStateStore,
 };
 use aws_config::SdkConfig;
 use rand::RngCore;
@@ -221,7 +220,7 @@ async fn a_sealer_without_its_cache_still_refuses_the_wrong_context() {
 }
 
 #[tokio::test]
-async fn jobs_round_trip_through_sqs_in_batches() {
+async fn the_sqs_queue_passes_the_queue_contract() {
     let config = moto().await;
     let client = aws_sdk_sqs::Client::new(&config);
     let queue_url = client
@@ -233,43 +232,48 @@ async fn jobs_round_trip_through_sqs_in_batches() {
         .queue_url
         .unwrap();
     let queue = SqsJobQueue::new(client.clone(), &queue_url);
-    let t = tenant("sqs");
-    let jobs: Vec<Job> = (0..23)
-        .map(|n| Job::Sync {
-            tenant: t.clone(),
-            calendars: vec![calendar_id(&format!("c{n}"))],
-            reason: SyncReason::Poll,
-        })
-        .chain([Job::RenewChannel {
-            tenant: t.clone(),
-            channel: "ch-1".into(),
-        }])
-        .collect();
-    queue.enqueue(jobs.clone()).await.unwrap();
+    let mut drain = SqsDrain { client, queue_url };
+    contract::queue::run_all(&queue, &mut drain).await;
+}
 
-    let mut received = Vec::new();
-    for _ in 0..10 {
-        let out = client
-            .receive_message()
-            .queue_url(&queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
+/// Receives and deletes, as the sync function's event source does.
+struct SqsDrain {
+    client: aws_sdk_sqs::Client,
+    queue_url: String,
+}
+
+#[async_trait::async_trait]
+impl contract::queue::Drain for SqsDrain {
+    async fn receive_for(&mut self, wait: std::time::Duration) -> Vec<Job> {
+        let deadline = std::time::Instant::now() + wait;
+        let mut jobs = Vec::new();
+        while std::time::Instant::now() < deadline {
+            let out = self
+                .client
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .send()
+                .await
+                .unwrap();
+            let messages = out.messages.unwrap_or_default();
+            if messages.is_empty() {
+                // Polling an emulator: a short pause between empty receives.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            for message in messages {
+                jobs.extend(parse_message(message.body.as_deref().unwrap()).unwrap());
+                self.client
+                    .delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(message.receipt_handle.unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+            }
         }
-        for message in messages {
-            received.push(parse_message(message.body.as_deref().unwrap()).unwrap());
-        }
+        jobs
     }
-    let key = |job: &Job| serde_json::to_string(job).unwrap();
-    let mut want: Vec<_> = jobs.iter().map(key).collect();
-    let mut got: Vec<_> = received.iter().map(key).collect();
-    want.sort();
-    got.sort();
-    assert_eq!(got, want);
 }
 
 /// Two passes from one version with commits too large for one transaction: the claim lets
@@ -314,4 +318,111 @@ async fn of_two_large_commits_racing_from_one_version_only_one_commits() {
     assert_eq!(loaded.status.event_count, events);
     assert_eq!(loaded.state.shadows.len(), events);
     assert_eq!(loaded.state.items.len(), events);
+}
+
+#[tokio::test]
+async fn the_tenant_directory_pages_through_every_tenant_once() {
+    use crate::domain::TenantId;
+    use crate::ports::TenantDirectory;
+    let store = store().await;
+    let now = chrono::Utc::now();
+    let mut created: Vec<TenantId> = (0..23)
+        .map(|n| TenantId::parse(format!("tenant{n:02}")).unwrap())
+        .collect();
+    for tenant in &created {
+        store.create_tenant(tenant, now).await.unwrap();
+    }
+    assert!(matches!(
+        store.create_tenant(&created[3], now).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut listed = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_tenants(after.as_ref(), 10).await.unwrap();
+        let done = page.len() < 10;
+        after = page.last().cloned();
+        listed.extend(page);
+        if done {
+            break;
+        }
+    }
+    created.sort();
+    assert_eq!(listed, created);
+}
+
+#[tokio::test]
+async fn a_link_lease_has_one_holder_until_it_expires_or_is_released() {
+    use crate::ports::LeaseStore;
+    let store = store().await;
+    let (tenant, link) = (tenant("lease"), link_id("l1"));
+    let now = chrono::Utc::now();
+    let until = now + chrono::TimeDelta::seconds(90);
+    assert!(
+        store
+            .acquire_lease(&tenant, &link, "worker-a", now, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .acquire_lease(&tenant, &link, "worker-b", now, until)
+            .await
+            .unwrap()
+    );
+    // The holder may extend its own lease.
+    assert!(
+        store
+            .acquire_lease(&tenant, &link, "worker-a", now, until)
+            .await
+            .unwrap()
+    );
+    // Another tenant's link of the same id is another lease.
+    assert!(
+        store
+            .acquire_lease(
+                &crate::ports::contract::store::fixtures::tenant("other"),
+                &link,
+                "worker-b",
+                now,
+                until
+            )
+            .await
+            .unwrap()
+    );
+    // Releasing someone else's lease does nothing.
+    store
+        .release_lease(&tenant, &link, "worker-b")
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .acquire_lease(&tenant, &link, "worker-b", now, until)
+            .await
+            .unwrap()
+    );
+    // An expired lease can be taken over.
+    let later = until + chrono::TimeDelta::seconds(1);
+    assert!(
+        store
+            .acquire_lease(
+                &tenant,
+                &link,
+                "worker-b",
+                later,
+                later + chrono::TimeDelta::seconds(90)
+            )
+            .await
+            .unwrap()
+    );
+    store
+        .release_lease(&tenant, &link, "worker-b")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .acquire_lease(&tenant, &link, "worker-c", now, until)
+            .await
+            .unwrap()
+    );
 }

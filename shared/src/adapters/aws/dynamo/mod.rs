@@ -23,8 +23,10 @@
 //! | channel by id     | `CHANNEL#{id}`             | `CHANNEL`                    | `tenant`, `body`                       |
 //! | idempotency key   | `T#{tenant}`               | `IDEMPOTENCY#{key}`          | `expires_at` (N), `ttl` (N)            |
 //! | parked job        | `T#{tenant}`               | `DEAD_JOB#{id}`              | `body`                                 |
+//! | link lease        | `T#{tenant}`               | `LEASE#{link}`               | `owner`, `until` (N, ms), `ttl` (N)    |
+//! | tenant directory  | `TENANTS`                  | `T#{tenant}`                 | `tenant`, `created_at`                 |
 //!
-//! Every key starts with the tenant, except the channel lookup: a notification names only its
+//! Every key starts with the tenant, except the tenant directory and the channel lookup: a notification names only its
 //! channel, so that item is keyed by channel id alone (and written in one transaction with the
 //! tenant's copy). Ids are `[A-Za-z0-9_-]`, so `#` never occurs inside one; free-form parts
 //! (names, UIDs, remote ids) come last in their key. Item indexes and link state get
@@ -47,6 +49,7 @@ mod commit;
 mod links;
 mod push;
 mod table;
+mod tenants;
 
 pub use table::{TTL_ATTRIBUTE, create_table};
 

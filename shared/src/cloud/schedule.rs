@@ -1,0 +1,262 @@
+//! What the scheduler function does each minute: plan every tenant's checks for the coming
+//! minute and queue them, many calendars per message, spread over the minute with SQS delays.
+//!
+//! The plan is a pure function of the tenant's links and channels and the tick's time: no
+//! "last checked" bookkeeping to write, so a tick costs reads only, and a tick delivered twice
+//! costs one extra round of cheap checks. Each calendar gets a stable phase (from a hash of
+//! its id), so checks spread evenly instead of all landing on the minute.
+
+use crate::domain::{CalendarId, Link, TenantId};
+use crate::ports::{Job, JobQueue, PushChannel, Store, StoreError, SyncReason, TenantDirectory};
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchedulePolicy {
+    /// How often the scheduler runs (the EventBridge rule's rate).
+    pub tick: Duration,
+    /// How often a calendar without push is checked.
+    pub poll_interval: Duration,
+    /// How often a calendar with a live push channel is checked anyway (push is a hint).
+    pub push_fallback: Duration,
+    /// How often each tenant's channels are brought in line with its links even when none is
+    /// due for renewal (subscribes newly linked calendars the API did not announce).
+    pub push_upkeep: Duration,
+    /// How often every linked calendar gets a full reconciliation.
+    pub reconcile_every: Duration,
+}
+
+impl Default for SchedulePolicy {
+    fn default() -> Self {
+        Self {
+            tick: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(15),
+            push_fallback: Duration::from_secs(15 * 60),
+            push_upkeep: Duration::from_secs(60 * 60),
+            reconcile_every: Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// One tenant's work during one tick.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TenantPlan {
+    /// Seconds into the tick -> why -> calendars to check then.
+    pub checks: BTreeMap<u64, BTreeMap<SyncReason, BTreeSet<CalendarId>>>,
+    /// Queue a push maintenance job (a channel is due for renewal, or the periodic upkeep).
+    pub maintain_push: bool,
+}
+
+impl TenantPlan {
+    pub fn check_count(&self) -> usize {
+        self.checks
+            .values()
+            .flat_map(|by_reason| by_reason.values())
+            .map(BTreeSet::len)
+            .sum()
+    }
+
+    fn add(&mut self, delay: u64, reason: SyncReason, calendar: &CalendarId) {
+        self.checks
+            .entry(delay)
+            .or_default()
+            .entry(reason)
+            .or_default()
+            .insert(calendar.clone());
+    }
+}
+
+/// A stable pseudo-random number for `id`, the same in every process and release.
+fn phase(id: &str) -> u64 {
+    let digest = Sha256::digest(id.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    u64::from_be_bytes(bytes)
+}
+
+/// How many ticks `every` spans (at least one).
+fn ticks_in(every: Duration, tick: Duration) -> u64 {
+    (every.as_secs() / tick.as_secs().max(1)).max(1)
+}
+
+/// The checks and upkeep `tenant` needs during the tick starting at `tick_start`.
+pub fn plan_tenant(
+    tenant: &TenantId,
+    links: &[Link],
+    channels: &[PushChannel],
+    tick_start: DateTime<Utc>,
+    policy: &SchedulePolicy,
+    push_enabled: bool,
+) -> TenantPlan {
+    let tick_secs = policy.tick.as_secs().max(1);
+    let tick_index = u64::try_from(tick_start.timestamp()).unwrap_or(0) / tick_secs;
+    let tick_end = tick_start + TimeDelta::seconds(i64::try_from(tick_secs).unwrap_or(60));
+    let linked: BTreeSet<&CalendarId> = links.iter().flat_map(|l| &l.calendars).collect();
+    let pushed: BTreeSet<&CalendarId> = channels
+        .iter()
+        .filter(|c| c.expires_at > tick_start)
+        .map(|c| &c.calendar)
+        .collect();
+    let mut plan = TenantPlan::default();
+
+    let tenant_phase = phase(tenant.as_str());
+    let on_tick = |every: Duration, phase: u64| {
+        let ticks = ticks_in(every, policy.tick);
+        (tick_index + phase % ticks).is_multiple_of(ticks)
+    };
+    if on_tick(policy.reconcile_every, tenant_phase) {
+        for calendar in &linked {
+            plan.add(0, SyncReason::Reconcile, calendar);
+        }
+    } else {
+        let interval = policy.poll_interval.as_secs().max(1);
+        for calendar in &linked {
+            let calendar_phase = phase(calendar.as_str());
+            if pushed.contains(calendar) {
+                if on_tick(policy.push_fallback, calendar_phase) {
+                    plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+                }
+            } else if interval < tick_secs {
+                let mut delay = calendar_phase % interval;
+                while delay < tick_secs {
+                    plan.add(delay, SyncReason::Poll, calendar);
+                    delay += interval;
+                }
+            } else if on_tick(policy.poll_interval, calendar_phase) {
+                plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+            }
+        }
+    }
+    plan.maintain_push = push_enabled
+        && !linked.is_empty()
+        && (channels.iter().any(|c| c.renew_at() <= tick_end)
+            || on_tick(policy.push_upkeep, tenant_phase));
+    plan
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TickReport {
+    pub tenants: usize,
+    pub checks: usize,
+    pub push_upkeeps: usize,
+    /// Tenants whose plan could not be read (their checks wait for the next tick).
+    pub failed_tenants: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("listing tenants: {0}")]
+    Directory(StoreError),
+    #[error("queueing checks: {0}")]
+    Queue(#[from] crate::ports::QueueError),
+}
+
+pub struct CloudScheduler {
+    pub directory: Arc<dyn TenantDirectory>,
+    pub store: Arc<dyn Store>,
+    pub queue: Arc<dyn JobQueue>,
+    pub policy: SchedulePolicy,
+    /// Push channels exist only with a public URL for providers to call.
+    pub push_enabled: bool,
+}
+
+/// Tenants listed per directory page, and planned at once.
+const TENANT_PAGE: usize = 100;
+const PLAN_CONCURRENCY: usize = 16;
+
+impl CloudScheduler {
+    /// Plans and queues the tick starting at `tick_start` for every tenant.
+    pub async fn tick(&self, tick_start: DateTime<Utc>) -> Result<TickReport, ScheduleError> {
+        let mut report = TickReport::default();
+        let mut by_delay: BTreeMap<u64, Vec<Job>> = BTreeMap::new();
+        let mut after: Option<TenantId> = None;
+        loop {
+            let page = self
+                .directory
+                .list_tenants(after.as_ref(), TENANT_PAGE)
+                .await
+                .map_err(ScheduleError::Directory)?;
+            let complete = page.len() < TENANT_PAGE;
+            after = page.last().cloned();
+            let plans: Vec<(TenantId, Result<TenantPlan, StoreError>)> =
+                futures::stream::iter(page)
+                    .map(|tenant| async move {
+                        let plan = self.plan(&tenant, tick_start).await;
+                        (tenant, plan)
+                    })
+                    .buffer_unordered(PLAN_CONCURRENCY)
+                    .collect()
+                    .await;
+            for (tenant, plan) in plans {
+                report.tenants += 1;
+                match plan {
+                    Ok(plan) => add_jobs(&tenant, plan, &mut by_delay, &mut report),
+                    Err(error) => {
+                        tracing::warn!(%tenant, %error, "could not plan a tenant's checks");
+                        report.failed_tenants += 1;
+                    }
+                }
+            }
+            if complete {
+                break;
+            }
+        }
+        for (delay, jobs) in by_delay {
+            self.queue
+                .enqueue_after(Duration::from_secs(delay), jobs)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    async fn plan(
+        &self,
+        tenant: &TenantId,
+        tick_start: DateTime<Utc>,
+    ) -> Result<TenantPlan, StoreError> {
+        let links = self.store.list_links(tenant).await?;
+        if links.is_empty() {
+            return Ok(TenantPlan::default());
+        }
+        let channels = self.store.list_channels(tenant).await?;
+        Ok(plan_tenant(
+            tenant,
+            &links,
+            &channels,
+            tick_start,
+            &self.policy,
+            self.push_enabled,
+        ))
+    }
+}
+
+fn add_jobs(
+    tenant: &TenantId,
+    plan: TenantPlan,
+    by_delay: &mut BTreeMap<u64, Vec<Job>>,
+    report: &mut TickReport,
+) {
+    report.checks += plan.check_count();
+    if plan.maintain_push {
+        report.push_upkeeps += 1;
+        by_delay.entry(0).or_default().push(Job::MaintainPush {
+            tenant: tenant.clone(),
+        });
+    }
+    for (delay, by_reason) in plan.checks {
+        for (reason, calendars) in by_reason {
+            by_delay.entry(delay).or_default().push(Job::Sync {
+                tenant: tenant.clone(),
+                calendars: calendars.into_iter().collect(),
+                reason,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
