@@ -99,6 +99,9 @@ export class CalsyncStack extends Stack {
     // Least privilege, function by function.
     jobs.grantSendMessages(webhook.function);
     table.grantReadData(webhook.function);
+    // Notification idempotency records only: remembered (PutItem), forgotten when the job
+    // could not be queued (DeleteItem).
+    table.grant(webhook.function, 'dynamodb:PutItem', 'dynamodb:DeleteItem');
 
     table.grantReadWriteData(api.function);
     secretsKey.grant(api.function, 'kms:GenerateDataKey', 'kms:Decrypt');
@@ -109,6 +112,8 @@ export class CalsyncStack extends Stack {
 
     table.grantReadWriteData(sync.function);
     secretsKey.grant(sync.function, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Calendars of links another invocation holds are queued again a few seconds later.
+    jobs.grantSendMessages(sync.function);
     sync.function.addEventSource(
       new SqsEventSource(jobs, {
         batchSize: SYNC_BATCH_SIZE,

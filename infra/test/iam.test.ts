@@ -53,9 +53,10 @@ describe('IAM', () => {
     }
   });
 
-  it('webhook: sends to the queue and reads the table', () => {
-    assert.deepEqual([...grants('Webhook').keys()].sort(), [...tableRead, ...send, ...writeLogs].sort());
-    assert.deepEqual(on('Webhook', table), tableRead);
+  it('webhook: sends to the queue, reads the table and writes only idempotency records', () => {
+    const remember = ['dynamodb:DeleteItem', 'dynamodb:PutItem'];
+    assert.deepEqual([...grants('Webhook').keys()].sort(), [...tableRead, ...remember, ...send, ...writeLogs].sort());
+    assert.deepEqual(on('Webhook', table), [...tableRead, ...remember].sort());
     assert.deepEqual(on('Webhook', queue), send);
     assert.deepEqual(on('Webhook', logs('Webhook')), writeLogs);
   });
@@ -73,11 +74,12 @@ describe('IAM', () => {
     assert.deepEqual(on('Scheduler', queue), send);
   });
 
-  it('sync: reads and writes the table, seals and unseals with the key, consumes the queue', () => {
-    assert.deepEqual([...grants('Sync').keys()].sort(), [...tableRead, ...tableWrite, ...seal, ...consume, ...writeLogs].sort());
+  it('sync: reads and writes the table, seals and unseals with the key, consumes and sends to the queue', () => {
+    const consumeAndSend = [...new Set([...consume, ...send])].sort();
+    assert.deepEqual([...grants('Sync').keys()].sort(), [...new Set([...tableRead, ...tableWrite, ...seal, ...consumeAndSend, ...writeLogs])].sort());
     assert.deepEqual(on('Sync', table), [...tableRead, ...tableWrite].sort());
     assert.deepEqual(on('Sync', key), seal);
-    assert.deepEqual(on('Sync', queue), consume);
+    assert.deepEqual(on('Sync', queue), consumeAndSend);
     assert.deepEqual(on('Sync', logs('Sync')), writeLogs);
   });
 });

@@ -3,6 +3,7 @@
 // Helpers shared by tests are not `#[test]` functions, so clippy's test allowance misses them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod aws;
 mod caldav_adapter;
 mod cloud;
 mod e2e;

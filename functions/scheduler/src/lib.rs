@@ -30,6 +30,12 @@ impl SchedulerFunction {
         })
     }
 
+    /// The same function with other intervals (tests check every second).
+    pub fn with_policy(mut self, policy: SchedulePolicy) -> Self {
+        self.scheduler.policy = policy;
+        self
+    }
+
     /// A failure is returned to Lambda, and EventBridge retries the tick (a repeated tick
     /// only repeats cheap checks).
     pub async fn handle(

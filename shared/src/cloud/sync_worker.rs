@@ -147,6 +147,10 @@ impl SyncWorker {
             Err(error) => {
                 metrics.count(names::JOBS_FAILED, 1);
                 metrics.count_by(names::PROVIDER_ERRORS, "ErrorClass", error_class(&error), 1);
+                if !matches!(unit.job, Job::Sync { .. }) {
+                    // Channel upkeep: the alarm on these says push may stop soon.
+                    metrics.count(names::RENEWAL_FAILURES, 1);
+                }
                 let last_try = unit
                     .messages
                     .iter()

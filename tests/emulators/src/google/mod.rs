@@ -154,6 +154,11 @@ impl GoogleEmulator {
         self.shared.oauth.lock().unwrap().issue(Utc::now())
     }
 
+    /// Every token handed out (and not revoked), to check none is stored in clear.
+    pub fn issued_token_values(&self) -> Vec<String> {
+        self.shared.oauth.lock().unwrap().known_tokens()
+    }
+
     /// Access tokens handed out from now on live this long (one hour by default).
     pub fn set_access_token_lifetime(&self, lifetime: TimeDelta) {
         self.shared.oauth.lock().unwrap().access_lifetime = lifetime;

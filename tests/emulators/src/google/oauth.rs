@@ -75,6 +75,15 @@ impl OAuthState {
         self.access.get(token).is_some_and(|expiry| *expiry > now)
     }
 
+    /// Every access and refresh token handed out and still known (to look for them in clear).
+    pub fn known_tokens(&self) -> Vec<String> {
+        self.access
+            .keys()
+            .chain(self.refresh.iter())
+            .cloned()
+            .collect()
+    }
+
     /// Every access token issued so far stops working (refresh tokens still do).
     pub fn expire_access_tokens(&mut self) {
         self.access.clear();
