@@ -16,7 +16,14 @@ pub(crate) struct Checked {
     pub calendar: CheckedCalendar,
     pub commit: CalendarCommit,
     pub unchanged: bool,
+    /// The commit says something the store does not know yet. A check that found nothing
+    /// new is recorded only now and then: on DynamoDB every recorded check is a
+    /// transactional write, and with checks every 15 s those writes would be most of the bill.
+    pub worth_recording: bool,
 }
+
+/// How stale `last_checked` may get in `status` for a calendar that keeps not changing.
+const RECORD_UNCHANGED_CHECKS_EVERY: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum CheckError {
@@ -107,6 +114,14 @@ impl CalendarChecker<'_> {
             last_error: None,
             item_count: index.len(),
         };
+        let same_as_stored = state.cursor == prior.cursor
+            && state.method == prior.method
+            && state.item_count == prior.item_count
+            && prior.last_error.is_none()
+            && prior
+                .last_checked
+                .is_some_and(|at| self.now - at < RECORD_UNCHANGED_CHECKS_EVERY);
+        let worth_recording = !unchanged || !same_as_stored;
         Ok(Checked {
             commit: CalendarCommit {
                 calendar: info.id.clone(),
@@ -121,6 +136,7 @@ impl CalendarChecker<'_> {
                 windowed,
             },
             unchanged,
+            worth_recording,
         })
     }
 

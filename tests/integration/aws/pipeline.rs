@@ -3,8 +3,10 @@
 //! after 5 receives, busy links deferred, and no plaintext secret in the table.
 
 use super::world::{AwsWorld, MAX_RECEIVE_COUNT};
-use calsync_core::domain::{LinkId, TenantId};
-use calsync_core::ports::{LeaseStore, LinkStore};
+use calsync_core::domain::{CalendarId, LinkId, TenantId};
+use calsync_core::ports::{
+    CalendarStore, CalendarSyncState, Job, LeaseStore, LinkStore, SyncReason,
+};
 use calsync_testkit::{CaldavServer, ServerKind, ics_event};
 use chrono::{Duration as Days, TimeDelta, Utc};
 use serde_json::json;
@@ -33,28 +35,46 @@ fn google_titles(world: &AwsWorld, calendar: &str) -> Vec<String> {
         .collect()
 }
 
+struct Pair {
+    world: AwsWorld,
+    google_calendar: String,
+    google: CalendarId,
+    dav: calsync_testkit::TestCalendar,
+    dav_id: CalendarId,
+    server: CaldavServer,
+}
+
 /// A Google calendar linked with a fresh Radicale calendar, push channel live.
-async fn google_radicale(
-    label: &str,
-) -> (
-    AwsWorld,
-    String,
-    calsync_testkit::TestCalendar,
-    CaldavServer,
-) {
+async fn google_radicale(label: &str) -> Pair {
     let world = AwsWorld::new(label).await;
     let google_calendar = format!("{label}@example.org");
     let google = world.connect_google(&google_calendar).await;
     let server = CaldavServer::get(ServerKind::Radicale);
     let dav = server.new_calendar(label).await;
     let dav_id = world.connect_caldav(&server, &dav.url).await;
-    world.link(label, vec![google, dav_id]).await;
-    (world, google_calendar, dav, server)
+    world
+        .link(label, vec![google.clone(), dav_id.clone()])
+        .await;
+    Pair {
+        world,
+        google_calendar,
+        google,
+        dav,
+        dav_id,
+        server,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function() {
-    let (world, google_calendar, dav, server) = google_radicale("pipeline").await;
+    let Pair {
+        world,
+        google_calendar,
+        google,
+        dav,
+        dav_id,
+        server,
+    } = google_radicale("pipeline").await;
     let mut source = world.event_source();
 
     // The link's announcement (as the API sends it) makes the sync function subscribe.
@@ -112,6 +132,23 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
             google_titles(&world, &google_calendar).contains(&"From Radicale".to_string())
         })
         .await;
+
+    // A check that finds nothing new writes nothing (on DynamoDB each would be a
+    // transactional write, every 15 s): the stored state stays as the last real change left it.
+    let calendars = [google.clone(), dav_id.clone()];
+    let before = stored_states(&world, &calendars).await;
+    let done = world
+        .services()
+        .runner
+        .run(&Job::Sync {
+            tenant: world.tenant.clone(),
+            calendars: calendars.to_vec(),
+            reason: SyncReason::Poll,
+        })
+        .await
+        .unwrap();
+    assert!(done.reports.iter().all(|r| r.writes() == 0));
+    assert_eq!(stored_states(&world, &calendars).await, before);
 
     // Every message was handled: none failed, nothing in the DLQ.
     assert!(
@@ -269,7 +306,12 @@ async fn a_poison_message_reaches_the_dlq_after_5_receives_and_its_batch_mates_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_another_worker_holds_is_deferred_then_synced() {
-    let (world, google_calendar, dav, _server) = google_radicale("lease").await;
+    let Pair {
+        world,
+        google_calendar,
+        dav,
+        ..
+    } = google_radicale("lease").await;
     let mut source = world.event_source();
     source
         .run_until(WITHIN, "the channel", || async {
@@ -320,6 +362,21 @@ async fn a_link_another_worker_holds_is_deferred_then_synced() {
         )
         .await;
     assert!(source.log.iter().all(|i| i.failed.is_empty()));
+}
+
+async fn stored_states(world: &AwsWorld, calendars: &[CalendarId]) -> Vec<CalendarSyncState> {
+    let mut states = Vec::new();
+    for calendar in calendars {
+        states.push(
+            world
+                .runtime
+                .store
+                .calendar_state(&world.tenant, calendar)
+                .await
+                .unwrap(),
+        );
+    }
+    states
 }
 
 async fn hold_lease(world: &AwsWorld, tenant: &TenantId, link: &LinkId, owner: &str) {

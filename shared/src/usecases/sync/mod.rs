@@ -157,9 +157,11 @@ impl SyncService {
         for (info, result) in results {
             match result {
                 Ok(checked) => {
-                    session
-                        .uncommitted
-                        .insert(info.id.clone(), checked.commit.clone());
+                    if checked.worth_recording {
+                        session
+                            .uncommitted
+                            .insert(info.id.clone(), checked.commit.clone());
+                    }
                     session.checked.insert(info.id.clone(), checked);
                 }
                 Err(error) => {
