@@ -26,6 +26,22 @@ fn ical_time(rfc3339: &str) -> String {
     rfc3339.replace(['-', ':'], "")
 }
 
+fn insert_on_google(world: &AwsWorld, calendar: &str, title: &str, days_ahead: i64, hour: u32) {
+    let (start, end) = slot(days_ahead, hour);
+    world
+        .google
+        .insert_event(
+            calendar,
+            json!({"summary": title, "start": {"dateTime": start}, "end": {"dateTime": end}}),
+        )
+        .unwrap();
+}
+
+async fn on_dav(dav: &calsync_testkit::TestCalendar, title: &str) -> bool {
+    let summary = format!("SUMMARY:{title}");
+    dav.bodies().await.iter().any(|b| b.contains(&summary))
+}
+
 fn google_titles(world: &AwsWorld, calendar: &str) -> Vec<String> {
     world
         .google
@@ -96,20 +112,10 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
     );
 
     // Google → webhook function → SQS → sync function → Radicale, with no scheduler tick.
-    let (start, end) = slot(2, 9);
-    world
-        .google
-        .insert_event(
-            &google_calendar,
-            json!({"summary": "From Google", "start": {"dateTime": start}, "end": {"dateTime": end}}),
-        )
-        .unwrap();
+    insert_on_google(&world, &google_calendar, "From Google", 2, 9);
     source
-        .run_until(WITHIN, "the Google event on Radicale", || async {
-            dav.bodies()
-                .await
-                .iter()
-                .any(|b| b.contains("SUMMARY:From Google"))
+        .run_until(WITHIN, "the Google event on Radicale", || {
+            on_dav(&dav, "From Google")
         })
         .await;
 
@@ -231,20 +237,10 @@ async fn the_scheduler_has_channels_renewed_before_they_expire() {
     );
 
     // Notifications flow on the new channel.
-    let (start, end) = slot(2, 11);
-    world
-        .google
-        .insert_event(
-            &google_calendar,
-            json!({"summary": "After renewal", "start": {"dateTime": start}, "end": {"dateTime": end}}),
-        )
-        .unwrap();
+    insert_on_google(&world, &google_calendar, "After renewal", 2, 11);
     source
-        .run_until(WITHIN, "the event on Radicale", || async {
-            dav.bodies()
-                .await
-                .iter()
-                .any(|b| b.contains("SUMMARY:After renewal"))
+        .run_until(WITHIN, "the event on Radicale", || {
+            on_dav(&dav, "After renewal")
         })
         .await;
 }
@@ -323,26 +319,12 @@ async fn a_link_another_worker_holds_is_deferred_then_synced() {
         .clone();
     hold_lease(&world, &world.tenant, &link, "another-worker").await;
 
-    let (start, end) = slot(4, 12);
-    world
-        .google
-        .insert_event(
-            &google_calendar,
-            json!({"summary": "While busy", "start": {"dateTime": start}, "end": {"dateTime": end}}),
-        )
-        .unwrap();
+    insert_on_google(&world, &google_calendar, "While busy", 4, 12);
     // While the other worker holds the link, jobs for it are queued again, not run.
     source
-        .run_until(WITHIN, "a deferred job", || async {
-            false_until_deferred(&world).await
-        })
+        .run_until(WITHIN, "a deferred job", || a_job_is_deferred(&world))
         .await;
-    assert!(
-        !dav.bodies()
-            .await
-            .iter()
-            .any(|b| b.contains("SUMMARY:While busy"))
-    );
+    assert!(!on_dav(&dav, "While busy").await);
     world
         .runtime
         .store
@@ -353,12 +335,7 @@ async fn a_link_another_worker_holds_is_deferred_then_synced() {
         .run_until(
             WITHIN,
             "the event on Radicale once the lease is free",
-            || async {
-                dav.bodies()
-                    .await
-                    .iter()
-                    .any(|b| b.contains("SUMMARY:While busy"))
-            },
+            || on_dav(&dav, "While busy"),
         )
         .await;
     assert!(source.log.iter().all(|i| i.failed.is_empty()));
@@ -392,7 +369,7 @@ async fn hold_lease(world: &AwsWorld, tenant: &TenantId, link: &LinkId, owner: &
 }
 
 /// True once the queue holds a delayed job (the deferral) and nothing is visible.
-async fn false_until_deferred(world: &AwsWorld) -> bool {
+async fn a_job_is_deferred(world: &AwsWorld) -> bool {
     use aws_sdk_sqs::types::QueueAttributeName as A;
     let attributes = world
         .sqs
