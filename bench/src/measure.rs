@@ -20,6 +20,23 @@ impl Figure {
         }
     }
 
+    pub fn millis(millis: f64, how: impl Into<String>) -> Self {
+        Self {
+            value: round(millis, 4),
+            unit: "ms",
+            how: how.into(),
+        }
+    }
+
+    /// Any other unit (counts, rates, CPU cores), rounded to `digits` decimals.
+    pub fn of(value: f64, unit: &'static str, digits: i32, how: impl Into<String>) -> Self {
+        Self {
+            value: round(value, digits),
+            unit,
+            how: how.into(),
+        }
+    }
+
     pub fn ratio(numerator: f64, denominator: f64, how: impl Into<String>) -> Self {
         Self {
             value: round(numerator / denominator.max(f64::EPSILON), 4),
@@ -32,6 +49,17 @@ impl Figure {
 fn round(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
+}
+
+/// The nearest-rank percentile (`0.5`, `0.99`) of `samples`; 0 when there are none.
+pub fn percentile(samples: &[f64], share: f64) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (share * sorted.len() as f64).ceil() as usize;
+    sorted
+        .get(rank.clamp(1, sorted.len().max(1)) - 1)
+        .copied()
+        .unwrap_or(0.0)
 }
 
 /// Runs `work` and returns its result with the wall-clock seconds it took.

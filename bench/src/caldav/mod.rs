@@ -8,7 +8,7 @@
 //! hold every event exactly once.
 
 mod contenders;
-mod events;
+pub mod events;
 mod writes;
 
 use crate::measure::{Figure, note, timed};
