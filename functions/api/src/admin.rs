@@ -80,11 +80,11 @@ fn tenant_id(text: &str) -> anyhow::Result<TenantId> {
 }
 
 /// Runs one command; new keys go to `out` (standard output), the rest to standard error.
-/// `directory` is where tenants are registered for the scheduler, when this build has one.
+/// `directory` is where tenants are registered for the scheduler.
 pub async fn run(
     command: Command,
     keys: &dyn ApiKeyStore,
-    directory: Option<&dyn TenantDirectory>,
+    directory: &dyn TenantDirectory,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
@@ -94,16 +94,10 @@ pub async fn run(
                 Some(id) => tenant_id(&id)?,
                 None => new_tenant_id()?,
             };
-            match directory {
-                Some(directory) => directory
-                    .create_tenant(&tenant, now)
-                    .await
-                    .with_context(|| format!("registering tenant {tenant}"))?,
-                None => eprintln!(
-                    "note: this build cannot register tenants for the scheduler yet; \
-                     tenant {tenant} gets its key only"
-                ),
-            }
+            directory
+                .create_tenant(&tenant, now)
+                .await
+                .with_context(|| format!("registering tenant {tenant}"))?;
             let issued = create_key(keys, &tenant, &label, now).await?;
             eprintln!("tenant {tenant}, key {} ({label}):", issued.record.id);
             writeln!(out, "{}", issued.key.as_str())?;

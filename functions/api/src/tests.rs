@@ -110,9 +110,7 @@ async fn admin_creates_a_tenant_whose_printed_key_works_until_revoked() {
         id: Some("acme".into()),
         label: "first".into(),
     });
-    run(create, &keys, Some(&directory), &mut out)
-        .await
-        .unwrap();
+    run(create, &keys, &directory, &mut out).await.unwrap();
     let key = printed(out);
     let acme = TenantId::parse("acme").unwrap();
     assert_eq!(directory.0.lock().unwrap().clone(), vec![acme.clone()]);
@@ -125,7 +123,7 @@ async fn admin_creates_a_tenant_whose_printed_key_works_until_revoked() {
         label: "again".into(),
     });
     assert!(
-        run(again, &keys, Some(&directory), &mut Vec::new())
+        run(again, &keys, &directory, &mut Vec::new())
             .await
             .is_err()
     );
@@ -135,7 +133,9 @@ async fn admin_creates_a_tenant_whose_printed_key_works_until_revoked() {
     let list = Command::Key(KeyCommand::List {
         tenant: "acme".into(),
     });
-    run(list, &keys, None, &mut listing).await.unwrap();
+    run(list, &keys, &Directory::default(), &mut listing)
+        .await
+        .unwrap();
     let listing = printed(listing);
     let id = &key[4..20];
     assert!(
@@ -148,7 +148,9 @@ async fn admin_creates_a_tenant_whose_printed_key_works_until_revoked() {
         tenant: "acme".into(),
         id: id.to_string(),
     });
-    run(revoke, &keys, None, &mut Vec::new()).await.unwrap();
+    run(revoke, &keys, &Directory::default(), &mut Vec::new())
+        .await
+        .unwrap();
     assert!(authenticate(&keys, Some(&header)).await.is_err());
 }
 
@@ -160,16 +162,23 @@ async fn admin_key_commands_act_only_on_the_named_tenant() {
         tenant: "t1".into(),
         label: "ci".into(),
     });
-    run(create, &keys, None, &mut out).await.unwrap();
+    run(create, &keys, &Directory::default(), &mut out)
+        .await
+        .unwrap();
     let key = printed(out);
     let revoke_elsewhere = Command::Key(KeyCommand::Revoke {
         tenant: "t2".into(),
         id: key[4..20].to_string(),
     });
     assert!(
-        run(revoke_elsewhere, &keys, None, &mut Vec::new())
-            .await
-            .is_err()
+        run(
+            revoke_elsewhere,
+            &keys,
+            &Directory::default(),
+            &mut Vec::new()
+        )
+        .await
+        .is_err()
     );
     assert!(
         authenticate(&keys, Some(&format!("Bearer {key}")))
@@ -180,5 +189,9 @@ async fn admin_key_commands_act_only_on_the_named_tenant() {
         tenant: "not a tenant".into(),
         label: String::new(),
     });
-    assert!(run(bad, &keys, None, &mut Vec::new()).await.is_err());
+    assert!(
+        run(bad, &keys, &Directory::default(), &mut Vec::new())
+            .await
+            .is_err()
+    );
 }

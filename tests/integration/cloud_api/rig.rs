@@ -262,7 +262,9 @@ impl ApiRig {
         out.messages
             .unwrap_or_default()
             .iter()
-            .map(|m| calsync_core::adapters::aws::sqs::parse_message(m.body().unwrap()).unwrap())
+            .flat_map(|m| {
+                calsync_core::adapters::aws::sqs::parse_message(m.body().unwrap()).unwrap()
+            })
             .collect()
     }
 }

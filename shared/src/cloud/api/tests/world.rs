@@ -13,13 +13,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 #[derive(Default)]
 pub(super) struct RecordingQueue(pub Mutex<Vec<Job>>);
 
 #[async_trait]
 impl JobQueue for RecordingQueue {
-    async fn enqueue(&self, jobs: Vec<Job>) -> Result<(), QueueError> {
+    async fn enqueue_after(&self, _: Duration, jobs: Vec<Job>) -> Result<(), QueueError> {
         self.0.lock().unwrap().extend(jobs);
         Ok(())
     }
