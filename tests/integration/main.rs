@@ -6,6 +6,7 @@
 mod aws;
 mod caldav_adapter;
 mod cloud;
+mod cloud_api;
 mod e2e;
 mod google_adapter;
 mod graph_adapter;

@@ -7,6 +7,6 @@ use lambda_http::{Error, Request, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     init_logging();
-    let function = ApiFunction::new(CloudRuntime::from_env().await?);
+    let function = ApiFunction::new(CloudRuntime::from_env().await?)?;
     lambda_http::run(service_fn(|request: Request| function.handle(request))).await
 }

@@ -3,6 +3,7 @@
 use super::caldav::{CaldavAccount, CaldavOptions};
 use super::endpoints::{OAuthApps, ProviderEndpoints};
 use super::graph::GraphAccount;
+use super::net_guard::NetGuard;
 use super::oauth::TokenSet;
 use crate::domain::AccountKind;
 use crate::ports::{CalendarProvider, ProviderError};
@@ -33,12 +34,22 @@ impl Default for ProviderConnector {
 }
 
 impl ProviderConnector {
-    /// Endpoints and OAuth applications from the environment (`CALSYNC_*`).
+    /// Endpoints and OAuth applications from the environment (`CALSYNC_*`); CalDAV servers
+    /// anywhere (the embedded runtime: self-hosters sync servers on their own network).
     pub fn from_env() -> Self {
         Self {
             caldav: CaldavOptions::default(),
             endpoints: ProviderEndpoints::from_env(),
             apps: OAuthApps::from_env(),
+        }
+    }
+
+    /// The same, with every CalDAV connection behind `guard` (the serverless deployment:
+    /// a tenant's address must not reach the cloud's internal network).
+    pub fn with_net_guard(self, guard: &NetGuard) -> Self {
+        Self {
+            caldav: guard.guard(self.caldav),
+            ..self
         }
     }
 }

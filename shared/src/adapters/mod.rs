@@ -9,6 +9,7 @@ pub mod google;
 pub mod graph;
 pub mod in_process_queue;
 pub mod local_key;
+pub mod net_guard;
 pub mod oauth;
 pub mod sqlite;
 

@@ -25,7 +25,10 @@ pub mod names {
     pub const MESSAGES_SENT: &str = "MessagesSent";
     pub const RENEWALS_SCHEDULED: &str = "RenewalsScheduled";
     pub const RENEWAL_FAILURES: &str = "RenewalFailures";
+    /// By `Route` (the route template) ...
     pub const API_REQUESTS: &str = "ApiRequests";
+    /// ... and by `StatusClass` (`2xx`, `4xx`, `5xx`).
+    pub const API_RESPONSES: &str = "ApiResponses";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

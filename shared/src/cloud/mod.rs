@@ -2,6 +2,7 @@
 //! configuration, metrics and the framework-agnostic logic behind each Lambda function.
 //! `functions/<name>` only adapts Lambda events to what is here.
 
+pub mod api;
 mod config;
 pub mod metrics;
 mod runtime;

@@ -8,6 +8,7 @@ use crate::adapters::aws::config as aws_config_loader;
 use crate::adapters::aws::dynamo::DynamoStore;
 use crate::adapters::aws::kms::{CacheLimits, KmsSealer};
 use crate::adapters::aws::sqs::SqsJobQueue;
+use crate::adapters::net_guard::NetGuard;
 use crate::domain::TenantId;
 use crate::ports::{JobQueue, SecretSealer, Store};
 use crate::usecases::{
@@ -40,15 +41,15 @@ pub struct TenantServices {
 }
 
 impl CloudRuntime {
-    /// Configuration and AWS credentials from the environment, as in Lambda.
+    /// Configuration and AWS credentials from the environment, as in Lambda. CalDAV
+    /// connections go through the SSRF guard (https, public addresses only): every address
+    /// here was typed by a tenant.
     pub async fn from_env() -> Result<Self, MissingSetting> {
         let config = CloudConfig::from_env()?;
         let sdk = aws_config_loader::from_env().await;
-        Ok(Self::new(
-            &sdk,
-            config,
-            Arc::new(ProviderConnector::from_env()),
-        ))
+        let connector =
+            ProviderConnector::from_env().with_net_guard(&NetGuard::public_https_only());
+        Ok(Self::new(&sdk, config, Arc::new(connector)))
     }
 
     pub fn new(sdk: &SdkConfig, config: CloudConfig, connector: Arc<dyn Connector>) -> Self {

@@ -4,6 +4,7 @@
 #[cfg(test)]
 pub(crate) mod contract;
 mod lease;
+mod pending_authorizations;
 mod provider;
 mod push;
 mod queue;
@@ -12,6 +13,7 @@ mod store;
 mod tenants;
 
 pub use lease::LeaseStore;
+pub use pending_authorizations::{PendingAuthorization, PendingAuthorizationStore};
 pub use provider::{
     CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
     EventWriter, FetchedItem, ItemBody, ItemChange, Listing, MalformedEvent, ProviderError,

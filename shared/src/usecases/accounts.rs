@@ -39,7 +39,7 @@ impl AccountService {
             ));
         }
         if self.find(name).await?.is_some() {
-            return Err(UseCaseError::Invalid(format!(
+            return Err(UseCaseError::Conflict(format!(
                 "an account named {name:?} already exists"
             )));
         }
@@ -94,7 +94,7 @@ impl AccountService {
             ));
         }
         if self.find(name).await?.is_some() {
-            return Err(UseCaseError::Invalid(format!(
+            return Err(UseCaseError::Conflict(format!(
                 "an account named {name:?} already exists"
             )));
         }

@@ -17,6 +17,9 @@ pub enum UseCaseError {
     Id(#[from] IdError),
     #[error("{0} not found")]
     NotFound(String),
+    /// A name already taken (accounts and links are named uniquely per tenant).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Invalid(String),
 }

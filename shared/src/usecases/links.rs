@@ -14,6 +14,14 @@ pub struct NewLink {
     pub rules: LinkRules,
 }
 
+/// What may change on an existing link. Its calendars and topology stay: the shadows it
+/// holds describe copies among exactly those calendars (make a new link to change them).
+#[derive(Debug, Clone, Default)]
+pub struct LinkChanges {
+    pub name: Option<String>,
+    pub rules: Option<LinkRules>,
+}
+
 #[derive(Clone)]
 pub struct LinkService {
     pub tenant: TenantId,
@@ -29,7 +37,7 @@ impl LinkService {
             ));
         }
         if self.find(&name).await?.is_some() {
-            return Err(UseCaseError::Invalid(format!(
+            return Err(UseCaseError::Conflict(format!(
                 "a link named {name:?} already exists"
             )));
         }
@@ -58,6 +66,40 @@ impl LinkService {
         self.find(name)
             .await?
             .ok_or_else(|| UseCaseError::NotFound(format!("link {name:?}")))
+    }
+
+    /// Renames a link or replaces its rules, checked like a new link.
+    pub async fn update(&self, id: &LinkId, changes: LinkChanges) -> Result<Link, UseCaseError> {
+        let current = self
+            .store
+            .get_link(&self.tenant, id)
+            .await?
+            .ok_or_else(|| UseCaseError::NotFound(format!("link {id}")))?;
+        let name = match changes.name {
+            Some(name) => name.trim().to_string(),
+            None => current.name.clone(),
+        };
+        if name.is_empty() {
+            return Err(UseCaseError::Invalid(
+                "the link name must not be empty".into(),
+            ));
+        }
+        if let Some(other) = self.find(&name).await?
+            && other.id != current.id
+        {
+            return Err(UseCaseError::Conflict(format!(
+                "a link named {name:?} already exists"
+            )));
+        }
+        let link = Link::new(
+            current.id,
+            name,
+            current.topology,
+            current.calendars,
+            changes.rules.unwrap_or(current.rules),
+        )?;
+        self.store.put_link(&self.tenant, &link).await?;
+        Ok(link)
     }
 
     /// Removes the link and what it remembers. Copies already made stay where they are.

@@ -20,7 +20,7 @@ pub use connector::{Connector, Credentials};
 pub use error::UseCaseError;
 pub use job_merge::merge_jobs;
 pub use jobs::{JobDone, JobError, JobRunner, LinkLeases};
-pub use links::{LinkService, NewLink};
+pub use links::{LinkChanges, LinkService, NewLink};
 pub use push::{PushReport, PushService};
 pub use retry::RetryPolicy;
 pub use status::{CalendarStatus, LinkStatusView, StatusService, StatusView};

@@ -51,6 +51,13 @@ async fn dynamo_store_passes_the_store_contract() {
 }
 
 #[tokio::test]
+async fn dynamo_store_passes_the_api_key_and_pending_authorization_contracts() {
+    let store = store().await;
+    contract::api_keys::run_all(&store).await;
+    contract::pending_authorizations::run_all(&store).await;
+}
+
+#[tokio::test]
 async fn the_table_has_time_to_live_on_ttl() {
     let store = store().await;
     let client = aws_sdk_dynamodb::Client::new(&moto().await);

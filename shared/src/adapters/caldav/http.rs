@@ -3,6 +3,7 @@
 //! methods, URL paths, status codes and sizes only: never passwords, never bodies.
 
 use super::http_message::{Condition, HttpReply, HttpRequest, normalise_etag, parse_retry_after};
+use crate::adapters::net_guard::AddressRefused;
 use crate::ports::ProviderError;
 use chrono::Utc;
 use reqwest::Method;
@@ -30,9 +31,22 @@ impl UrlPolicy for AllowAllUrls {
     }
 }
 
+/// A DNS resolver for the client, instead of the system's (the SSRF guard's, which drops
+/// refused addresses at connect time).
+#[derive(Clone)]
+pub struct DnsResolver(pub Arc<dyn reqwest::dns::Resolve>);
+
+impl fmt::Debug for DnsResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DnsResolver")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct CaldavOptions {
     pub url_policy: Arc<dyn UrlPolicy>,
+    /// `None`: the system resolver.
+    pub resolver: Option<DnsResolver>,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     /// Larger response bodies are refused (a hostile or broken server must not exhaust memory).
@@ -43,6 +57,7 @@ impl Default for CaldavOptions {
     fn default() -> Self {
         Self {
             url_policy: Arc::new(AllowAllUrls),
+            resolver: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             max_response_bytes: 64 * 1024 * 1024,
@@ -73,12 +88,17 @@ impl DavClient {
         password: Zeroizing<String>,
         options: CaldavOptions,
     ) -> Result<Self, ProviderError> {
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("calsync/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             // Followed by hand: reqwest would turn a redirected PROPFIND into a GET.
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(resolver) = &options.resolver {
+            // A proxy would resolve names itself, past the resolver.
+            builder = builder.dns_resolver(resolver.0.clone()).no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| ProviderError::Permanent(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
@@ -98,7 +118,7 @@ impl DavClient {
         }
         self.options.url_policy.approve(url).map_err(|reason| {
             ProviderError::Permanent(format!(
-                "{} refused by the URL policy: {reason}",
+                "{} refused by the URL policy (SSRF guard): {reason}",
                 url.host_str().unwrap_or("URL")
             ))
         })
@@ -253,6 +273,9 @@ fn transport_error(method: &Method, url: &Url, error: reqwest::Error) -> Provide
     if error.is_timeout() {
         return ProviderError::Transient(format!("{what}: timed out"));
     }
+    if let Some(refused) = refused_by_guard(&error) {
+        return ProviderError::Permanent(format!("refused by the SSRF guard: {refused}"));
+    }
     if error.is_connect() {
         return ProviderError::Transient(format!(
             "cannot connect to {host}: {}",
@@ -260,6 +283,19 @@ fn transport_error(method: &Method, url: &Url, error: reqwest::Error) -> Provide
         ));
     }
     ProviderError::Transient(format!("{what}: {}", error.without_url()))
+}
+
+/// The SSRF guard's refusal, when that is why the connection failed (its resolver's error
+/// sits somewhere in reqwest's source chain).
+fn refused_by_guard(error: &reqwest::Error) -> Option<&AddressRefused> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(refused) = cause.downcast_ref::<AddressRefused>() {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The If-Match header for a stored ETag: quoted as RFC 7232 requires, even when a server

@@ -33,7 +33,7 @@ mod xml;
 #[cfg(test)]
 mod http_tests;
 
-pub use http::{AllowAllUrls, CaldavOptions, UrlPolicy};
+pub use http::{AllowAllUrls, CaldavOptions, DnsResolver, UrlPolicy};
 
 use crate::domain::{CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor};
 use crate::ports::{

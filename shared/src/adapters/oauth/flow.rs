@@ -1,7 +1,7 @@
 //! Connecting an account: the authorization-code flow with PKCE (RFC 7636) through a
 //! loopback redirect (RFC 8252 §7.3).
 
-use super::http_client::send;
+use super::http_client::OAuthHttp;
 use super::{OAuthApp, OAuthEndpoints, OAuthError, TokenSet};
 use chrono::{TimeDelta, Utc};
 use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
@@ -17,6 +17,34 @@ pub struct Authorization {
     state: CsrfToken,
     verifier: PkceCodeVerifier,
     redirect_uri: String,
+}
+
+impl Authorization {
+    /// The `state` the redirect must bring back (a bearer secret until it is used).
+    pub fn state(&self) -> &str {
+        self.state.secret()
+    }
+
+    /// The PKCE verifier, for a caller that keeps the authorization across processes (the
+    /// serverless API seals it until the callback arrives).
+    pub fn pkce_verifier(&self) -> &str {
+        self.verifier.secret()
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// An authorization started elsewhere, from what [`state`](Self::state),
+    /// [`pkce_verifier`](Self::pkce_verifier) and [`redirect_uri`](Self::redirect_uri) gave.
+    pub fn resume(state: String, verifier: String, redirect_uri: String) -> Self {
+        Self {
+            url: String::new(),
+            state: CsrfToken::new(state),
+            verifier: PkceCodeVerifier::new(verifier),
+            redirect_uri,
+        }
+    }
 }
 
 pub fn begin_authorization(
@@ -63,7 +91,8 @@ pub async fn finish_authorization(
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .set_pkce_verifier(authorization.verifier)
-        .request_async(&|request| send(http, request))
+        // A named client, not a closure: see `OAuthHttp` (callers' futures must be Send).
+        .request_async(&OAuthHttp(http.clone()))
         .await
         .map_err(token_error)?;
     Ok(token_set(&response, None))

@@ -6,6 +6,7 @@
 //! pool so a slow disk never stalls the async executor.
 
 mod accounts;
+mod api_keys;
 mod calendars;
 mod codec;
 mod error;

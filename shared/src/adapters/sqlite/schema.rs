@@ -11,7 +11,7 @@ use crate::ports::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Append-only: a released migration is never edited, a change is a new entry.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH, V3_API];
 
 const V1_INITIAL: &str = "
 CREATE TABLE accounts (
@@ -126,6 +126,31 @@ CREATE TABLE dead_jobs (
 ) STRICT;
 ";
 
+/// API keys and OAuth authorizations started through the management API (the serverless
+/// deployment's ports; kept here too so both adapters pass one contract suite).
+const V3_API: &str = "
+CREATE TABLE api_keys (
+    tenant      TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    label       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (tenant, id)
+) STRICT;
+-- A request names only its key: keys are also found (and unique) by id alone.
+CREATE UNIQUE INDEX api_keys_by_id ON api_keys (id);
+
+CREATE TABLE pending_authorizations (
+    tenant        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key)
+) STRICT;
+-- The OAuth callback names only its state.
+CREATE UNIQUE INDEX pending_authorizations_by_key ON pending_authorizations (key);
+";
+
 /// Brings the database up to the newest schema this build knows.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     let tx = conn
@@ -196,7 +221,7 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert_eq!(names.len(), 10, "{names:?}");
+        assert_eq!(names.len(), 12, "{names:?}");
         for name in names {
             let first_pk: String = conn
                 .query_row(

@@ -25,6 +25,14 @@ async fn file_store_passes_the_store_contract() {
 }
 
 #[tokio::test]
+async fn sqlite_store_passes_the_api_key_and_pending_authorization_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("calsync.db")).unwrap();
+    contract::api_keys::run_all(&store).await;
+    contract::pending_authorizations::run_all(&store).await;
+}
+
+#[tokio::test]
 async fn file_store_keeps_everything_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("calsync.db");

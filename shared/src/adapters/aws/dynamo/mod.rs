@@ -25,10 +25,15 @@
 //! | parked job        | `T#{tenant}`               | `DEAD_JOB#{id}`              | `body`                                 |
 //! | link lease        | `T#{tenant}`               | `LEASE#{link}`               | `owner`, `until` (N, ms), `ttl` (N)    |
 //! | tenant directory  | `TENANTS`                  | `T#{tenant}`                 | `tenant`, `created_at`                 |
+//! | API key           | `T#{tenant}`               | `APIKEY#{id}`                | `body` (JSON: hash of the secret, never the key) |
+//! | API key by id     | `APIKEY#{id}`              | `APIKEY`                     | `tenant`, `body`                       |
+//! | pending OAuth authorization | `OAUTH#{sha256(state)}` | `OAUTH`             | `tenant`, `body` (sealed PKCE verifier), `expires_at` (N), `ttl` (N) |
 //!
-//! Every key starts with the tenant, except the tenant directory and the channel lookup: a notification names only its
-//! channel, so that item is keyed by channel id alone (and written in one transaction with the
-//! tenant's copy). Ids are `[A-Za-z0-9_-]`, so `#` never occurs inside one; free-form parts
+//! Every key starts with the tenant, except the tenant directory and three lookups by a
+//! global id: a notification names only its channel, a request only its API key, an OAuth
+//! callback only its state. The channel and API key lookups are written in one transaction
+//! with the tenant's copy; a pending authorization has no copy (it lives ten minutes and is
+//! taken once). Ids are `[A-Za-z0-9_-]`, so `#` never occurs inside one; free-form parts
 //! (names, UIDs, remote ids) come last in their key. Item indexes and link state get
 //! partitions of their own so a large calendar's index is read without touching the rest.
 //! Values are read back from attributes, never parsed out of keys.
@@ -42,6 +47,7 @@
 //! see [`commit`] for what is atomic when a commit exceeds one transaction.
 
 mod accounts;
+mod api_keys;
 mod calendars;
 mod chunks;
 mod codec;
