@@ -93,7 +93,7 @@ export class CalsyncStack extends Stack {
 
     const queueEnv = { CALSYNC_QUEUE_URL: jobs.queueUrl };
     const webhook = fn('webhook', Duration.seconds(10), 256, queueEnv);
-    const api = fn('api', Duration.seconds(15), 256, { ...queueEnv, CALSYNC_KMS_KEY_ID: secretsKey.keyArn });
+    const api = fn('api', Duration.seconds(29), 256, { ...queueEnv, CALSYNC_KMS_KEY_ID: secretsKey.keyArn });
     const scheduler = fn('scheduler', Duration.seconds(60), 256, queueEnv);
 
     // Least privilege, function by function.

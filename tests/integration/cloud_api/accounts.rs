@@ -3,6 +3,7 @@
 //! callback, which redeems its state once.
 
 use super::rig::{ApiRig, PUBLIC_URL};
+use calsync_core::ports::Job;
 use calsync_testkit::{CaldavServer, ServerKind};
 use serde_json::{Value, json};
 
@@ -96,6 +97,14 @@ async fn a_caldav_account_on_radicale_is_connected_linked_and_synced_on_request(
         .await;
     assert_eq!(link.status, 201, "{}", link.raw);
     let link_id = link.body["id"].as_str().unwrap();
+    // A new link is announced to the workers: push upkeep and its first sync.
+    let announced = rig.queued_jobs().await;
+    assert_eq!(announced.len(), 2, "{announced:?}");
+    assert!(matches!(&announced[0], Job::MaintainPush { tenant: t } if *t == tenant));
+    assert!(
+        matches!(&announced[1], Job::Sync { tenant: t, calendars, .. } if *t == tenant && calendars.len() == 2),
+        "{announced:?}"
+    );
     let status = rig
         .call(
             "GET",

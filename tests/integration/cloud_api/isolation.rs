@@ -66,6 +66,9 @@ async fn tenant_a_cannot_read_change_delete_or_sync_what_tenant_b_holds() {
     let rig = ApiRig::new("isolation").await;
     let a = tenant_with_a_link(&rig, "iso-a").await;
     let b = tenant_with_a_link(&rig, "iso-b").await;
+    // The two links' announcements (push upkeep, first sync), one set per tenant.
+    let announced = rig.queued_jobs().await;
+    assert_eq!(announced.len(), 4, "{announced:?}");
     let b_before = rig.call("GET", "/api/status", Some(&b.key), None).await;
 
     let requests: Vec<(&str, String, Option<Value>)> = vec![

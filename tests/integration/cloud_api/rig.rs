@@ -249,7 +249,7 @@ impl ApiRig {
         }
     }
 
-    /// The jobs waiting in the queue (received and left to time out).
+    /// The jobs waiting in the queue, taken off it.
     pub async fn queued_jobs(&self) -> Vec<calsync_core::ports::Job> {
         let out = self
             .sqs
@@ -259,12 +259,19 @@ impl ApiRig {
             .send()
             .await
             .unwrap();
-        out.messages
-            .unwrap_or_default()
-            .iter()
-            .flat_map(|m| {
-                calsync_core::adapters::aws::sqs::parse_message(m.body().unwrap()).unwrap()
-            })
-            .collect()
+        let mut jobs = Vec::new();
+        for message in out.messages.unwrap_or_default() {
+            jobs.extend(
+                calsync_core::adapters::aws::sqs::parse_message(message.body().unwrap()).unwrap(),
+            );
+            self.sqs
+                .delete_message()
+                .queue_url(&self.queue_url)
+                .receipt_handle(message.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+        jobs
     }
 }

@@ -24,7 +24,10 @@ impl Api {
     ) -> Result<ApiResponse, ApiError> {
         let new = parse_body::<CreateLinkRequest>(&request.body)?.into_new_link()?;
         match self.links(&request.tenant).add(new).await {
-            Ok(link) => Ok(ApiResponse::json(201, &link)),
+            Ok(link) => {
+                self.announce(request, Some(&link)).await;
+                Ok(ApiResponse::json(201, &link))
+            }
             // A calendar of the body that this tenant does not have: the body is at fault,
             // the path exists.
             Err(UseCaseError::NotFound(what)) => {
@@ -64,7 +67,27 @@ impl Api {
     ) -> Result<ApiResponse, ApiError> {
         let link = self.own_link(request, id).await?;
         self.links(&request.tenant).remove(&link.name).await?;
+        self.announce(request, None).await;
         Ok(ApiResponse::no_content())
+    }
+
+    /// Tells the workers a link appeared (its first sync, and push channels for its
+    /// calendars) or went away (channels no link needs are stopped). Best effort: the
+    /// scheduler's checks and hourly push upkeep catch up if the queue is unavailable.
+    async fn announce(&self, request: &TenantRequest, created: Option<&Link>) {
+        let mut jobs = vec![Job::MaintainPush {
+            tenant: request.tenant.clone(),
+        }];
+        if let Some(link) = created {
+            jobs.push(Job::Sync {
+                tenant: request.tenant.clone(),
+                calendars: link.calendars.clone(),
+                reason: SyncReason::Poll,
+            });
+        }
+        if let Err(error) = self.deps.queue.enqueue(jobs).await {
+            tracing::warn!(%error, "could not announce a link change to the workers");
+        }
     }
 
     pub(super) async fn link_status(
