@@ -74,17 +74,19 @@ async fn a_link_is_created_read_updated_synced_and_deleted() {
     assert_eq!(queued.status, 202);
     assert_eq!(queued.body["calendars"], json!(["cl1", "cl2"]));
     let jobs = world.queue.0.lock().unwrap().clone();
-    assert_eq!(
-        jobs,
-        vec![Job::Sync {
-            tenant: tenant.clone(),
-            calendars: vec![
-                crate::domain::CalendarId::parse("cl1").unwrap(),
-                crate::domain::CalendarId::parse("cl2").unwrap()
-            ],
-            reason: SyncReason::Poll,
-        }]
-    );
+    let sync = Job::Sync {
+        tenant: tenant.clone(),
+        calendars: vec![
+            crate::domain::CalendarId::parse("cl1").unwrap(),
+            crate::domain::CalendarId::parse("cl2").unwrap(),
+        ],
+        reason: SyncReason::Poll,
+    };
+    let upkeep = Job::MaintainPush {
+        tenant: tenant.clone(),
+    };
+    // The creation's announcement (push upkeep, first sync), then the requested sync.
+    assert_eq!(jobs, vec![upkeep.clone(), sync.clone(), sync]);
 
     // The account's calendars are in a link: it cannot go before the link does.
     let account = world
@@ -94,6 +96,8 @@ async fn a_link_is_created_read_updated_synced_and_deleted() {
 
     let deleted = world.call("DELETE", &path, Some(&key), None).await;
     assert_eq!(deleted.status, 204);
+    // Deleting announces push upkeep too (channels no link needs are stopped).
+    assert_eq!(world.queue.0.lock().unwrap().last(), Some(&upkeep));
     assert_eq!(world.call("GET", &path, Some(&key), None).await.status, 404);
     assert_eq!(
         world
