@@ -203,8 +203,16 @@ fn marker(entry: &ICalendarEntry) -> Marker {
         .filter_map(ICalendarValue::as_text)
         .collect::<Vec<_>>()
         .join(";");
+    // Control characters do not survive a write and read (calcard escapes some, drops
+    // others), so a tag holding one would change on its first round trip and its copies
+    // would no longer be recognised. They have no place in an id.
     Marker {
-        value: value.trim().to_string(),
+        value: value
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .trim()
+            .to_string(),
         line: canonical_line(entry),
     }
 }

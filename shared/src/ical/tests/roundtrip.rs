@@ -17,6 +17,22 @@ fn as_written(event: &Event) -> Event {
     expected
 }
 
+/// Found by the `ical_roundtrip` fuzz target: a NUL after the origin tag's UID made the
+/// written tag differ from the one read, so the copy's identity changed on a round trip.
+#[test]
+fn an_origin_marker_with_control_characters_reads_the_same_after_a_round_trip() {
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u@x\r\nDTSTART:20260105T090000Z\r\n\
+                X-CALSYNC-ORIGIN:t1:cabcdefghij:orig@example.org\r\0\n\
+                X-CALSYNC-LINK:l1\x07\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let event = parse_event(text).unwrap();
+    let origin = event.origin.clone().unwrap();
+    assert_eq!(origin.to_string(), "t1:cabcdefghij:orig@example.org");
+    assert_eq!(event.owner_link.as_ref().map(|l| l.as_str()), Some("l1"));
+    let reread = parse_event(&emit_event(&event, now())).unwrap();
+    assert_eq!(reread.origin, Some(origin));
+    assert_eq!(reread.owner_link, event.owner_link);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
