@@ -33,6 +33,21 @@ pub fn canonical_line(entry: &ICalendarEntry) -> String {
     content_line(&entry)
 }
 
+/// Whether an unmodelled line can be carried: emit writes each as one content line and
+/// reads it back through calcard, so it must still be that line then. A line break inside
+/// (calcard keeps some in names and unknown values) or a BEGIN/END would be another line or
+/// component, and a name beyond RFC 5545's letters, digits and dashes is cut short by the
+/// reader. Parse and emit both ask here, so what is read is what gets written.
+pub fn is_carriable(line: &str) -> bool {
+    let name = &line[..line.find([';', ':']).unwrap_or(line.len())];
+    let plain_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    plain_name
+        && !line.contains(['\r', '\n'])
+        && !name.eq_ignore_ascii_case("BEGIN")
+        && !name.eq_ignore_ascii_case("END")
+}
+
 /// A component as text: BEGIN line, its properties as sorted canonical lines, its
 /// sub-components as sorted canonical blocks, END line; CRLF-joined, no trailing CRLF.
 pub fn canonical_block(ical: &ICalendar, component_id: u32) -> String {
