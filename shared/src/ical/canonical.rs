@@ -55,7 +55,12 @@ pub fn canonical_block(ical: &ICalendar, component_id: u32) -> String {
         return String::new();
     };
     let name = component.component_type.as_str().to_ascii_uppercase();
-    let mut lines: Vec<String> = component.entries.iter().map(canonical_line).collect();
+    let mut lines: Vec<String> = component
+        .entries
+        .iter()
+        .map(canonical_line)
+        .filter(|line| is_carriable(line))
+        .collect();
     lines.sort();
     // Recursion is bounded by the nesting limit checked before parsing.
     let mut children: Vec<String> = component

@@ -57,15 +57,22 @@ fn control_characters_are_dropped_on_reading_as_on_writing() {
 
 /// Found by the `ical_roundtrip` fuzz target: an unknown line whose name held an escaped
 /// `\n` was kept on reading with a real line break, which emit then refused to write; one
-/// whose name held an escaped comma was written, then read back under a shorter name.
+/// whose name held an escaped comma was written, then read back under a shorter name (in an
+/// alarm too).
 #[test]
 fn an_unknown_line_that_cannot_be_written_is_not_kept() {
     let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u@x\r\nDTSTART:20260105T090000Z\r\n\
                 c/ mo.abc\\n\\n-::~:~::-\r\nX-MS-DURATI\\,ON:FALSE\r\n\
-                X-KEPT:yes\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+                X-KEPT:yes\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRI\\,GGER:-PT15M\r\n\
+                END:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let event = parse_event(text).unwrap();
-    let extra = &event.master.as_ref().unwrap().extra;
-    assert_eq!(extra, &["X-KEPT:yes".to_string()]);
+    let master = event.master.as_ref().unwrap();
+    assert_eq!(master.extra, ["X-KEPT:yes".to_string()]);
+    // Inside an alarm (or a time zone) too.
+    assert_eq!(
+        master.alarms,
+        ["BEGIN:VALARM\r\nACTION:DISPLAY\r\nEND:VALARM".to_string()]
+    );
     let reread = parse_event(&emit_event(&event, now())).unwrap();
     assert_eq!(content_hash(&reread), content_hash(&event));
 }
