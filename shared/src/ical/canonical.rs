@@ -5,8 +5,8 @@
 
 use super::lines::content_line;
 use calcard::icalendar::{
-    ICalendar, ICalendarEntry, ICalendarParameterName, ICalendarParameterValue, ICalendarProperty,
-    ICalendarValueType,
+    ICalendar, ICalendarComponentType, ICalendarEntry, ICalendarParameterName,
+    ICalendarParameterValue, ICalendarProperty, ICalendarValueType,
 };
 
 /// One unfolded content line: upper-case names, parameters sorted by name (values of one
@@ -46,6 +46,25 @@ pub fn is_carriable(line: &str) -> bool {
         && !line.contains(['\r', '\n'])
         && !name.eq_ignore_ascii_case("BEGIN")
         && !name.eq_ignore_ascii_case("END")
+}
+
+/// Whether an unmodelled VEVENT line reads back as itself once written: emit parses the
+/// event's extra lines inside a VEVENT and writes what calcard made of them, so a line
+/// calcard reads differently (a parameter without `=`, odd quoting) would change on every
+/// write. Those are not carried at all.
+pub fn reads_back_unchanged(line: &str) -> bool {
+    let text =
+        format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let Ok(ical) = ICalendar::parse(&text) else {
+        return false;
+    };
+    ical.components
+        .iter()
+        .find(|component| component.component_type == ICalendarComponentType::VEvent)
+        .is_some_and(|vevent| match vevent.entries.as_slice() {
+            [entry] => canonical_line(entry) == line,
+            _ => false,
+        })
 }
 
 /// A component as text: BEGIN line, its properties as sorted canonical lines, its

@@ -1,7 +1,7 @@
 //! One VEVENT -> [`Component`].
 
 use super::IcalError;
-use super::canonical::{canonical_block, canonical_line, is_carriable};
+use super::canonical::{canonical_block, canonical_line, is_carriable, reads_back_unchanged};
 use super::values::{end_from_duration, event_time, event_times, participant, text, utc_stamp};
 use crate::domain::{Component, EventStatus, Transparency};
 use calcard::icalendar::{
@@ -134,7 +134,7 @@ fn read_entry(
         }
         _ => {
             let line = canonical_line(entry);
-            if is_carriable(&line) {
+            if is_carriable(&line) && reads_back_unchanged(&line) {
                 c.extra.push(line);
             }
         }

@@ -63,6 +63,7 @@ fn control_characters_are_dropped_on_reading_as_on_writing() {
 fn an_unknown_line_that_cannot_be_written_is_not_kept() {
     let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u@x\r\nDTSTART:20260105T090000Z\r\n\
                 c/ mo.abc\\n\\n-::~:~::-\r\nX-MS-DURATI\\,ON:FALSE\r\n\
+                X-APPLE-STRUCTURED-LOCATION;VALUE=URI;X-ADDRESSE\"MAIN ST:geo:52.52\\,13.40\r\n\
                 X-KEPT:yes\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nTRI\\,GGER:-PT15M\r\n\
                 END:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     let event = parse_event(text).unwrap();
