@@ -148,11 +148,8 @@ fn take_marker<T>(
         let Some(marker) = field(slot).take() else {
             continue;
         };
-        match parse(&marker.value) {
-            Some(value) => {
-                found = found.or(Some(value));
-            }
-            None => {}
+        if let Some(value) = parse(&marker.value) {
+            found = found.or(Some(value));
         }
     }
     found

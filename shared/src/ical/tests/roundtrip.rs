@@ -41,6 +41,7 @@ fn control_characters_are_dropped_on_reading_as_on_writing() {
                 SUMMARY:Quarterly\x01 planning\r\n\
                 ATTENDEE;CN=Room:mailto:\0\0\x064contoso.com\r\n\
                 ATTENDEE:https://meet.example/abc\\n\\n-::~:~::-\r\n\
+                ATTENDEE:https://meet.example/x-n:n:\\\\~:~::-\r\n\
                 END:VEVENT\r\nEND:VCALENDAR\r\n";
     let event = parse_event(text).unwrap();
     let master = event.master.as_ref().unwrap();
@@ -50,6 +51,11 @@ fn control_characters_are_dropped_on_reading_as_on_writing() {
     assert_eq!(
         master.attendees[1].email,
         "https://meet.example/abc-::~:~::-"
+    );
+    // Nor a backslash, which calcard drops from `\~` when it reads a URI.
+    assert_eq!(
+        master.attendees[2].email,
+        "https://meet.example/x-n:n:~:~::-"
     );
     let reread = parse_event(&emit_event(&event, now())).unwrap();
     assert_eq!(content_hash(&reread), content_hash(&event));
