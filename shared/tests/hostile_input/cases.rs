@@ -1,4 +1,4 @@
-//! The table: case name, input, expected verdict, memory bound.
+//! The table: case name, input, expected verdict, time bound (s), peak memory bound (MiB).
 
 use super::server::Reply;
 use super::{Case, Input, Verdict};

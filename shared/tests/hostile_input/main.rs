@@ -10,6 +10,9 @@
 //! the peak memory read for a case (VmHWM, reset through /proc/self/clear_refs) is that
 //! case's alone.
 
+// Helpers shared by the cases are not `#[test]` functions, so clippy's test allowance misses them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cases;
 mod memory;
 mod run;
