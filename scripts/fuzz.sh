@@ -64,9 +64,10 @@ build() {
 run() {
     local target=$1 seconds=$2
     shift 2
-    mkdir -p "$work/corpus/$target" "$fuzz_dir/artifacts/$target"
+    local found="${FUZZ_FOUND_DIR:-$work/corpus}/$target"
+    mkdir -p "$found" "$fuzz_dir/artifacts/$target"
     (cd "$fuzz_dir" && cargo fuzz run "${fuzz_flags[@]}" ${FUZZ_PROFILE:+"$FUZZ_PROFILE"} "$target" \
-        "$work/corpus/$target" "corpus/$target" -- \
+        "$found" "corpus/$target" -- \
         -max_total_time="$seconds" -dict="$(dictionary "$target")" \
         -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "$@")
 }
@@ -76,6 +77,10 @@ smoke() {
     local -a names pids
     # Unoptimised (fuzz/Cargo.toml [profile.dev]): the cold build dominates a smoke run.
     export FUZZ_PROFILE=--dev
+    # From the committed seeds only, whatever long runs left in .work: the same work on
+    # every machine, and no minutes spent loading a big corpus.
+    export FUZZ_FOUND_DIR="$work/smoke-corpus"
+    rm -rf "$FUZZ_FOUND_DIR"
     build --dev
     mkdir -p "$work/logs"
     mapfile -t names < <(targets)
@@ -89,7 +94,7 @@ smoke() {
         for pid in "${pids[@]}"; do
             target=${pid#*:}
             if wait "${pid%%:*}"; then
-                echo "$target: $(grep -E '^#[0-9]+ +DONE' "$work/logs/$target.log" | tail -1)" >&2
+                echo "$target: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/logs/$target.log" | tail -1)" >&2
             else
                 echo "$target: FAILED; log follows" >&2
                 tail -n 60 "$work/logs/$target.log" >&2
