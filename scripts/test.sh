@@ -7,21 +7,24 @@
 #   scripts/test.sh -- servers_smoke     cargo test args after `--` (a filter, `-p calsync`, ...)
 #   scripts/test.sh --no-lint -- ...     skip fmt and clippy
 #   scripts/test.sh --no-infra           skip the CDK checks (they run only without `--` args)
+#   scripts/test.sh --no-fuzz            skip the fuzz smoke run (it runs only without `--` args)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 cd "$CALSYNC_ROOT"
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,10s/^# \{0,1\}//p' "$0"; }
 
 lint=1
 infra=1
+fuzz=1
 test_args=()
 while (($#)); do
     case $1 in
     --no-lint) lint=0 ;;
     --no-infra) infra=0 ;;
+    --no-fuzz) fuzz=0 ;;
     --) shift; test_args=("$@"); break ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
@@ -136,5 +139,10 @@ fi
 # --all-features: the AWS adapters (calsync-core `aws`) are built and tested against moto in
 # the same, single debug build.
 step "cargo test (build)" cargo test "${workspace_flag[@]}" --all-features --no-run "${test_args[@]}"
+# Every fuzz target for 20 s over its seed corpus (fuzz/, scripts/fuzz.sh): a crash fails the
+# run. Its own target directory; skipped, like the infra checks, for a filtered run.
+if ((fuzz)) && ((${#test_args[@]} == 0)); then
+    step "fuzz smoke" scripts/fuzz.sh smoke
+fi
 step "start servers" start_servers
 step "cargo test (run)" cargo test "${workspace_flag[@]}" --all-features "${test_args[@]}"

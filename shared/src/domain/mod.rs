@@ -5,6 +5,7 @@ mod event;
 mod fingerprint;
 mod ids;
 mod link;
+mod occurrences;
 mod time;
 
 pub use calendar::{
@@ -23,5 +24,9 @@ pub use ids::{
 pub use link::{
     DeletionGuard, Filters, Link, LinkError, LinkRules, MAX_CALENDARS_PER_LINK, Privacy,
     SyncWindow, TitlePattern, Topology,
+};
+pub use occurrences::{
+    MAX_OCCURRENCE_STEPS, TooManyOccurrences, between as occurrences_between,
+    first_at_or_after as first_occurrence_at_or_after,
 };
 pub use time::{EventTime, TimeError, resolve_zone};

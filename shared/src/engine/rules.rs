@@ -1,6 +1,8 @@
 //! The link's filters and its rolling sync window, evaluated on the logical event.
 
-use crate::domain::{Component, Event, EventTime, Filters, Transparency, resolve_zone};
+use crate::domain::{
+    Component, Event, EventTime, Filters, Transparency, first_occurrence_at_or_after, resolve_zone,
+};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
 /// Whether the link's filters let this original be copied.
@@ -126,20 +128,13 @@ fn occurrence_fit(
     }
     let from_z = rrule_zone.from_utc_datetime(&(from - duration).naive_utc());
     let to_z = rrule_zone.from_utc_datetime(&to.naive_utc());
-    if !set
-        .clone()
-        .after(from_z)
-        .before(to_z)
-        .all(1)
-        .dates
-        .is_empty()
-    {
-        return Some(WindowFit::Inside);
-    }
-    if !set.after(to_z).all(1).dates.is_empty() {
-        return Some(WindowFit::Later);
-    }
-    Some(WindowFit::Past)
+    // A rule too dense to walk up to the window (every second for a century) is one we
+    // cannot evaluate: `None`, so it counts as relevant.
+    Some(match first_occurrence_at_or_after(set, &from_z).ok()? {
+        Some(at) if at <= to_z => WindowFit::Inside,
+        Some(_) => WindowFit::Later,
+        None => WindowFit::Past,
+    })
 }
 
 #[cfg(test)]
@@ -205,6 +200,19 @@ mod tests {
     fn an_unreadable_rule_counts_as_inside() {
         let odd = event(at(2020, 1, 6), Some("FREQ=NEVER"));
         assert_eq!(window_fit(&odd, WINDOW()), WindowFit::Inside);
+    }
+
+    #[test]
+    fn a_rule_too_dense_to_walk_to_the_window_counts_as_inside_quickly() {
+        let started = std::time::Instant::now();
+        let every_second = event(at(1926, 1, 1), Some("FREQ=SECONDLY"));
+        assert_eq!(window_fit(&every_second, WINDOW()), WindowFit::Inside);
+        let billion = event(at(1926, 1, 1), Some("FREQ=MINUTELY;COUNT=1000000000"));
+        assert_eq!(window_fit(&billion, WINDOW()), WindowFit::Inside);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        // A dense rule that ends within the bound is still read exactly.
+        let short = event(at(2025, 1, 1), Some("FREQ=SECONDLY;COUNT=1000"));
+        assert_eq!(window_fit(&short, WINDOW()), WindowFit::Past);
     }
 
     #[test]

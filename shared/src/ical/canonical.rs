@@ -5,8 +5,8 @@
 
 use super::lines::content_line;
 use calcard::icalendar::{
-    ICalendar, ICalendarEntry, ICalendarParameterName, ICalendarParameterValue, ICalendarProperty,
-    ICalendarValueType,
+    ICalendar, ICalendarComponentType, ICalendarEntry, ICalendarParameterName,
+    ICalendarParameterValue, ICalendarProperty, ICalendarValueType,
 };
 
 /// One unfolded content line: upper-case names, parameters sorted by name (values of one
@@ -33,6 +33,40 @@ pub fn canonical_line(entry: &ICalendarEntry) -> String {
     content_line(&entry)
 }
 
+/// Whether an unmodelled line can be carried: emit writes each as one content line and
+/// reads it back through calcard, so it must still be that line then. A line break inside
+/// (calcard keeps some in names and unknown values) or a BEGIN/END would be another line or
+/// component, and a name beyond RFC 5545's letters, digits and dashes is cut short by the
+/// reader. Parse and emit both ask here, so what is read is what gets written.
+pub fn is_carriable(line: &str) -> bool {
+    let name = &line[..line.find([';', ':']).unwrap_or(line.len())];
+    let plain_name =
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    plain_name
+        && !line.contains(['\r', '\n'])
+        && !name.eq_ignore_ascii_case("BEGIN")
+        && !name.eq_ignore_ascii_case("END")
+}
+
+/// Whether an unmodelled VEVENT line reads back as itself once written: emit parses the
+/// event's extra lines inside a VEVENT and writes what calcard made of them, so a line
+/// calcard reads differently (a parameter without `=`, odd quoting) would change on every
+/// write. Those are not carried at all.
+pub fn reads_back_unchanged(line: &str) -> bool {
+    let text =
+        format!("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let Ok(ical) = ICalendar::parse(&text) else {
+        return false;
+    };
+    ical.components
+        .iter()
+        .find(|component| component.component_type == ICalendarComponentType::VEvent)
+        .is_some_and(|vevent| match vevent.entries.as_slice() {
+            [entry] => canonical_line(entry) == line,
+            _ => false,
+        })
+}
+
 /// A component as text: BEGIN line, its properties as sorted canonical lines, its
 /// sub-components as sorted canonical blocks, END line; CRLF-joined, no trailing CRLF.
 pub fn canonical_block(ical: &ICalendar, component_id: u32) -> String {
@@ -40,7 +74,12 @@ pub fn canonical_block(ical: &ICalendar, component_id: u32) -> String {
         return String::new();
     };
     let name = component.component_type.as_str().to_ascii_uppercase();
-    let mut lines: Vec<String> = component.entries.iter().map(canonical_line).collect();
+    let mut lines: Vec<String> = component
+        .entries
+        .iter()
+        .map(canonical_line)
+        .filter(|line| is_carriable(line))
+        .collect();
     lines.sort();
     // Recursion is bounded by the nesting limit checked before parsing.
     let mut children: Vec<String> = component

@@ -1,5 +1,6 @@
 //! One [`Component`] -> the properties of its VEVENT.
 
+use super::canonical::is_carriable;
 use super::parse_component::{LINK_PROPERTY, ORIGIN_PROPERTY};
 use super::values::{participant_entry, printable, same_line_kind, time_entry, utc_entry};
 use crate::domain::{Component, EventStatus, EventTime, LinkId, OriginTag, Transparency};
@@ -141,11 +142,7 @@ fn extra_entries(lines: &[String]) -> Vec<ICalendarEntry> {
     let usable: Vec<&str> = lines
         .iter()
         .map(|line| line.trim_start())
-        .filter(|line| !line.contains(['\r', '\n']))
-        .filter(|line| {
-            let upper = line.get(..6).unwrap_or(line).to_ascii_uppercase();
-            !upper.starts_with("BEGIN:") && !upper.starts_with("END:")
-        })
+        .filter(|line| is_carriable(line))
         .collect();
     if usable.is_empty() {
         return Vec::new();

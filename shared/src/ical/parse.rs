@@ -5,13 +5,17 @@ use super::canonical::canonical_block;
 use super::limits::{check_size, check_structure};
 use super::lines::unfold;
 use super::parse_component::{Marker, ParsedVevent, parse_vevent};
+use super::values::printable;
 use crate::domain::{Component, Event, LinkId, OriginTag, RecurrenceKey};
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
 use std::collections::BTreeMap;
 
 pub fn parse_event(text: &str) -> Result<Event, IcalError> {
     check_size(text)?;
-    let text = unfold(text.strip_prefix('\u{feff}').unwrap_or(text));
+    // Control characters (RFC 5545 §3.1 excludes them from content lines) are dropped
+    // before anything else, as emit drops them: read otherwise, an event would differ from
+    // what calsync writes of it, and its copy would look edited after every write.
+    let text = printable(&unfold(text.strip_prefix('\u{feff}').unwrap_or(text)));
     check_structure(&text)?;
     // calcard's error carries the offending line: never pass it on.
     let ical = ICalendar::parse(&text).map_err(|_| IcalError::Syntax("no VCALENDAR found"))?;
@@ -131,8 +135,9 @@ fn single_uid(vevents: &[ParsedVevent]) -> Result<String, IcalError> {
 }
 
 /// The first marker (in speaking order) whose value parses. Markers that do not parse are
-/// carried as unmodelled lines of their component, so nothing is lost; parsed duplicates on
-/// other components are dropped, as emit writes the marker once.
+/// dropped, like parsed duplicates on other components: emit writes calsync's markers from
+/// the model only, never from unmodelled lines, because a second X-CALSYNC-ORIGIN could
+/// win on the next reading and turn a copy into an original.
 fn take_marker<T>(
     slots: &mut [&mut Slot],
     field: impl Fn(&mut Slot) -> &mut Option<Marker>,
@@ -143,11 +148,8 @@ fn take_marker<T>(
         let Some(marker) = field(slot).take() else {
             continue;
         };
-        match parse(&marker.value) {
-            Some(value) => {
-                found = found.or(Some(value));
-            }
-            None => slot.component.extra.push(marker.line),
+        if let Some(value) = parse(&marker.value) {
+            found = found.or(Some(value));
         }
     }
     found

@@ -1,7 +1,7 @@
 //! One VEVENT -> [`Component`].
 
 use super::IcalError;
-use super::canonical::{canonical_block, canonical_line};
+use super::canonical::{canonical_block, canonical_line, is_carriable, reads_back_unchanged};
 use super::values::{end_from_duration, event_time, event_times, participant, text, utc_stamp};
 use crate::domain::{Component, EventStatus, Transparency};
 use calcard::icalendar::{
@@ -20,11 +20,9 @@ pub struct ParsedVevent {
     pub link: Option<Marker>,
 }
 
-/// One of calsync's own properties: its value, and its canonical line in case the value
-/// does not parse and the line has to be carried like any unmodelled property.
+/// The value of one of calsync's own properties.
 pub struct Marker {
     pub value: String,
-    pub line: String,
 }
 
 pub fn parse_vevent(ical: &ICalendar, component_id: u32) -> Result<ParsedVevent, IcalError> {
@@ -134,7 +132,12 @@ fn read_entry(
         ICalendarProperty::Other(name) if name.eq_ignore_ascii_case(LINK_PROPERTY) => {
             parsed.link = Some(marker(entry));
         }
-        _ => c.extra.push(canonical_line(entry)),
+        _ => {
+            let line = canonical_line(entry);
+            if is_carriable(&line) && reads_back_unchanged(&line) {
+                c.extra.push(line);
+            }
+        }
     }
     Ok(())
 }
@@ -203,8 +206,15 @@ fn marker(entry: &ICalendarEntry) -> Marker {
         .filter_map(ICalendarValue::as_text)
         .collect::<Vec<_>>()
         .join(";");
+    // Control characters do not survive a write and read (calcard escapes some, drops
+    // others), so a tag holding one would change on its first round trip and its copies
+    // would no longer be recognised. They have no place in an id.
     Marker {
-        value: value.trim().to_string(),
-        line: canonical_line(entry),
+        value: value
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .trim()
+            .to_string(),
     }
 }

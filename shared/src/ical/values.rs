@@ -161,7 +161,15 @@ fn shifted_by_duration(start: &EventTime, duration: &ICalendarDuration) -> Optio
 /// add their own (SCHEDULE-STATUS, RSVP, X-NUM-GUESTS) and they carry no meaning for a copy.
 pub fn participant(entry: &ICalendarEntry) -> Option<Participant> {
     let address = entry.values.first()?.as_text()?;
-    let email = strip_mailto_scheme(address.trim()).trim().to_lowercase();
+    // Written raw as a URI, with every control character dropped (lines.rs), and calcard
+    // drops the backslash of `\~` in a URI on reading: read the same way, or an address
+    // holding either would differ from its own copy. Neither belongs in an address.
+    let email: String = strip_mailto_scheme(address.trim())
+        .chars()
+        .filter(|c| !c.is_control() && *c != '\\')
+        .collect::<String>()
+        .trim()
+        .to_lowercase();
     if email.is_empty() {
         return None;
     }

@@ -5,7 +5,8 @@
 //!   requests, replies and what their statuses mean;
 //! - [`xml`] / [`multistatus`] / [`request_body`]: safe XML in and out;
 //! - [`href`]: one normal form for hrefs (decoded paths) and one encoding for URLs;
-//! - [`discovery`], [`probe`], [`changes`], [`items`], [`writes`]: the provider port.
+//! - [`discovery`], [`probe`], [`changes`], [`items`], [`writes`]: the provider port;
+//! - [`fuzzing`]: reply bodies through every reader, for the fuzz targets in `fuzz/`.
 
 #[cfg(test)]
 macro_rules! fixture {
@@ -20,6 +21,8 @@ macro_rules! fixture {
 
 mod changes;
 mod discovery;
+#[doc(hidden)]
+pub mod fuzzing;
 mod href;
 mod http;
 mod http_message;

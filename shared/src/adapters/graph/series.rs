@@ -8,14 +8,16 @@
 use super::mapping::{event_zone, model_time, parse_instant, read_component};
 use super::recurrence::{SeriesStart, from_graph};
 use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME};
-use crate::domain::{Etag, Event, EventTime, LinkId, MalformedEvent, OriginTag, RecurrenceKey};
+use crate::domain::{
+    Etag, Event, EventTime, LinkId, MalformedEvent, OriginTag, RecurrenceKey, occurrences_between,
+};
 use crate::ports::ItemBody;
 use chrono::{DateTime, TimeZone, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 /// At most this many occurrences are expanded to find cancelled ones.
-const MAX_EXPANDED: u16 = 5000;
+const MAX_EXPANDED: usize = 5000;
 
 pub type Window = (DateTime<Utc>, DateTime<Utc>);
 
@@ -185,13 +187,15 @@ pub fn expected(
     };
     let from = zone.from_utc_datetime(&(window.0 - slack).naive_utc());
     let to = zone.from_utc_datetime(&window.1.naive_utc());
-    rrule::RRuleSet::new(dtstart)
-        .rrule(rule)
-        .after(from)
-        .before(to)
-        .all(MAX_EXPANDED)
-        .dates
-        .into_iter()
-        .map(|at| at.with_timezone(&Utc))
-        .collect()
+    // A pattern too long to walk up to the window infers no cancelled occurrences: they
+    // are missed, never invented.
+    occurrences_between(
+        rrule::RRuleSet::new(dtstart).rrule(rule),
+        (&from, &to),
+        MAX_EXPANDED,
+    )
+    .unwrap_or_default()
+    .into_iter()
+    .map(|at| at.with_timezone(&Utc))
+    .collect()
 }
