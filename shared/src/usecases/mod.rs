@@ -10,6 +10,7 @@ mod jobs;
 mod links;
 mod observe;
 mod push;
+pub mod request_parts;
 mod retry;
 mod status;
 mod sync;

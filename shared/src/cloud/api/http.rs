@@ -1,6 +1,7 @@
 //! The API's requests and responses, independent of Lambda: the function adapts API
 //! Gateway events to [`ApiRequest`] and [`ApiResponse`] back, and tests build them directly.
 
+use crate::usecases::request_parts;
 use serde::Serialize;
 
 /// Larger request bodies are refused (413) before they are parsed: every request the API
@@ -23,18 +24,12 @@ pub struct ApiRequest {
 
 impl ApiRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        request_parts::header(&self.headers, name)
     }
 
     /// A query parameter, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        let query = self.query.as_deref()?;
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
+        request_parts::query_param(self.query.as_deref(), name)
     }
 }
 

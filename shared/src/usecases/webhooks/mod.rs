@@ -7,6 +7,7 @@ mod graph;
 
 use crate::domain::TenantId;
 use crate::ports::{Job, JobQueue, PushChannel, Store};
+use crate::usecases::request_parts;
 use chrono::{DateTime, TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -26,18 +27,12 @@ pub struct WebhookRequest {
 
 impl WebhookRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        request_parts::header(&self.headers, name)
     }
 
     /// A query parameter, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        let query = self.query.as_deref()?;
-        url::form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
+        request_parts::query_param(self.query.as_deref(), name)
     }
 }
 
