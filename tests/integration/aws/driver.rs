@@ -125,3 +125,31 @@ impl EventSource<'_> {
         }
     }
 }
+
+/// Every job visible on `queue_url` now, taken off the queue (for tests that look at what a
+/// handler queued without running it).
+pub async fn take_queued_jobs(
+    sqs: &aws_sdk_sqs::Client,
+    queue_url: &str,
+) -> Vec<calsync_core::ports::Job> {
+    let out = sqs
+        .receive_message()
+        .queue_url(queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let mut jobs = Vec::new();
+    for message in out.messages.unwrap_or_default() {
+        jobs.extend(
+            calsync_core::adapters::aws::sqs::parse_message(message.body().unwrap()).unwrap(),
+        );
+        sqs.delete_message()
+            .queue_url(queue_url)
+            .receipt_handle(message.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    jobs
+}

@@ -4,7 +4,6 @@
 use super::world::AwsWorld;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::SqsEvent;
-use calsync_core::adapters::aws::sqs::parse_message;
 use calsync_core::domain::{AccountKind, CalendarId, TenantId};
 use calsync_core::ports::{ChannelStore, DeadJobStore, Job, PushChannel, SyncReason};
 use calsync_fn_webhook::WebhookFunction;
@@ -66,27 +65,7 @@ async fn call(webhook: &WebhookFunction, name: &str) -> (u16, String) {
 }
 
 async fn queued(world: &AwsWorld) -> Vec<Job> {
-    let out = world
-        .sqs
-        .receive_message()
-        .queue_url(&world.queue_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    let mut jobs = Vec::new();
-    for message in out.messages.unwrap_or_default() {
-        jobs.extend(parse_message(message.body.as_deref().unwrap()).unwrap());
-        world
-            .sqs
-            .delete_message()
-            .queue_url(&world.queue_url)
-            .receipt_handle(message.receipt_handle.unwrap())
-            .send()
-            .await
-            .unwrap();
-    }
-    jobs
+    super::driver::take_queued_jobs(&world.sqs, &world.queue_url).await
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 //! SQS → Lambda or EventBridge → Lambda, so `driver` plays the SQS event source mapping and
 //! `gateway` plays API Gateway in front of the webhook function.
 
-mod driver;
+pub(crate) mod driver;
 mod events;
 mod gateway;
 mod pipeline;

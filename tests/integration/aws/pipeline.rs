@@ -26,6 +26,25 @@ fn ical_time(rfc3339: &str) -> String {
     rfc3339.replace(['-', ':'], "")
 }
 
+/// Runs jobs until the Google emulator holds a live channel (the link's push upkeep), and
+/// returns it.
+async fn live_channel(
+    world: &AwsWorld,
+    source: &mut super::driver::EventSource<'_>,
+) -> calsync_emulators::google::Channel {
+    source
+        .run_until(WITHIN, "a live Google channel", || async {
+            world.google.channels().iter().any(|c| !c.stopped)
+        })
+        .await;
+    world
+        .google
+        .channels()
+        .into_iter()
+        .find(|c| !c.stopped)
+        .unwrap()
+}
+
 fn insert_on_google(world: &AwsWorld, calendar: &str, title: &str, days_ahead: i64, hour: u32) {
     let (start, end) = slot(days_ahead, hour);
     world
@@ -94,17 +113,7 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
     let mut source = world.event_source();
 
     // The link's announcement (as the API sends it) makes the sync function subscribe.
-    source
-        .run_until(WITHIN, "a Google channel to the webhook", || async {
-            world.google.channels().iter().any(|c| !c.stopped)
-        })
-        .await;
-    let channel = world
-        .google
-        .channels()
-        .into_iter()
-        .find(|c| !c.stopped)
-        .unwrap();
+    let channel = live_channel(&world, &mut source).await;
     assert!(
         channel.address.ends_with("/webhooks/google"),
         "{}",
@@ -200,17 +209,7 @@ async fn the_scheduler_has_channels_renewed_before_they_expire() {
     let dav_id = world.connect_caldav(&server, &dav.url).await;
     world.link("renewal", vec![google, dav_id]).await;
     let mut source = world.event_source();
-    source
-        .run_until(WITHIN, "the first channel", || async {
-            world.google.channels().iter().any(|c| !c.stopped)
-        })
-        .await;
-    let first = world
-        .google
-        .channels()
-        .into_iter()
-        .find(|c| !c.stopped)
-        .unwrap();
+    let first = live_channel(&world, &mut source).await;
 
     // Half its life later the channel is due; the tick plans the upkeep, the sync function
     // makes a new channel and stops the old one, all before the old one expires.
@@ -309,11 +308,7 @@ async fn a_link_another_worker_holds_is_deferred_then_synced() {
         ..
     } = google_radicale("lease").await;
     let mut source = world.event_source();
-    source
-        .run_until(WITHIN, "the channel", || async {
-            world.google.channels().iter().any(|c| !c.stopped)
-        })
-        .await;
+    live_channel(&world, &mut source).await;
     let link: LinkId = world.runtime.store.list_links(&world.tenant).await.unwrap()[0]
         .id
         .clone();

@@ -251,27 +251,6 @@ impl ApiRig {
 
     /// The jobs waiting in the queue, taken off it.
     pub async fn queued_jobs(&self) -> Vec<calsync_core::ports::Job> {
-        let out = self
-            .sqs
-            .receive_message()
-            .queue_url(&self.queue_url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let mut jobs = Vec::new();
-        for message in out.messages.unwrap_or_default() {
-            jobs.extend(
-                calsync_core::adapters::aws::sqs::parse_message(message.body().unwrap()).unwrap(),
-            );
-            self.sqs
-                .delete_message()
-                .queue_url(&self.queue_url)
-                .receipt_handle(message.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-        jobs
+        crate::aws::driver::take_queued_jobs(&self.sqs, &self.queue_url).await
     }
 }
