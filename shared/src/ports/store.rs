@@ -43,6 +43,10 @@ pub struct CalendarSyncState {
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub item_count: usize,
+    /// When a check last found a change someone else made (our own writes do not count):
+    /// what the adaptive poller calls activity.
+    #[serde(default)]
+    pub last_changed: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -127,6 +131,12 @@ pub trait CalendarStore: Send + Sync {
         tenant: &TenantId,
         id: &CalendarId,
     ) -> Result<CalendarSyncState, StoreError>;
+    /// Every calendar's sync state in one read (the scheduler's view of activity); calendars
+    /// never checked are missing or default.
+    async fn calendar_states(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<BTreeMap<CalendarId, CalendarSyncState>, StoreError>;
     async fn item_index(&self, tenant: &TenantId, id: &CalendarId)
     -> Result<ItemIndex, StoreError>;
 }

@@ -113,6 +113,12 @@ impl CalendarChecker<'_> {
             last_success: Some(self.now),
             last_error: None,
             item_count: index.len(),
+            // A calendar seen for the first time was just linked: someone is at work on it.
+            last_changed: if unchanged && prior.last_checked.is_some() {
+                prior.last_changed
+            } else {
+                Some(self.now)
+            },
         };
         let same_as_stored = state.cursor == prior.cursor
             && state.method == prior.method

@@ -12,6 +12,7 @@ use crate::ports::{
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeMap;
 
 const SELECT_CALENDAR: &str = "SELECT id, account, name, url, color, owner_emails, read_only, \
                                capabilities FROM calendars WHERE tenant = ?1";
@@ -40,6 +41,7 @@ fn state_from_row(row: &Row<'_>) -> Result<CalendarSyncState, StoreError> {
         last_success: optional_time_from_text("last success time", row.get(4)?)?,
         last_error: row.get(5)?,
         item_count: count_from_sql("item count", row.get(6)?)?,
+        last_changed: optional_time_from_text("last change time", row.get(7)?)?,
     })
 }
 
@@ -123,7 +125,8 @@ impl CalendarStore for SqliteStore {
             let state = conn
                 .prepare_cached(
                     "SELECT sync_token, sync_ctag, sync_method, last_checked, last_success, \
-                     last_error, item_count FROM calendars WHERE tenant = ?1 AND id = ?2",
+                     last_error, item_count, last_changed FROM calendars \
+                     WHERE tenant = ?1 AND id = ?2",
                 )
                 .during("preparing the sync state query")?
                 .query_row(params![tenant.as_str(), id.as_str()], |row| {
@@ -133,6 +136,31 @@ impl CalendarStore for SqliteStore {
                 .during("reading a calendar's sync state")?
                 .transpose()?;
             Ok(state.unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn calendar_states(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<BTreeMap<CalendarId, CalendarSyncState>, StoreError> {
+        let tenant = tenant.clone();
+        self.call(move |conn| {
+            let mut statement = conn
+                .prepare_cached(
+                    "SELECT sync_token, sync_ctag, sync_method, last_checked, last_success, \
+                     last_error, item_count, last_changed, id FROM calendars WHERE tenant = ?1",
+                )
+                .during("preparing the sync state listing")?;
+            statement
+                .query_and_then(params![tenant.as_str()], |row| {
+                    Ok((
+                        id_from_text("calendar id", row.get(8)?)?,
+                        state_from_row(row)?,
+                    ))
+                })
+                .during("listing sync states")?
+                .collect()
         })
         .await
     }
@@ -180,8 +208,8 @@ pub(super) fn apply_calendar_commit(
     let updated = conn
         .prepare_cached(
             "UPDATE calendars SET sync_token = ?3, sync_ctag = ?4, sync_method = ?5, \
-             last_checked = ?6, last_success = ?7, last_error = ?8, item_count = ?9 \
-             WHERE tenant = ?1 AND id = ?2",
+             last_checked = ?6, last_success = ?7, last_error = ?8, item_count = ?9, \
+             last_changed = ?10 WHERE tenant = ?1 AND id = ?2",
         )
         .during("preparing the sync state update")?
         .execute(params![
@@ -194,6 +222,7 @@ pub(super) fn apply_calendar_commit(
             state.last_success.as_ref().map(time_to_text),
             state.last_error,
             count_to_sql(state.item_count),
+            state.last_changed.as_ref().map(time_to_text),
         ])
         .during("saving a calendar's sync state")?;
     if updated == 0 {

@@ -11,7 +11,7 @@ use crate::ports::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Append-only: a released migration is never edited, a change is a new entry.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH, V3_API];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH, V3_API, V4_ACTIVITY];
 
 const V1_INITIAL: &str = "
 CREATE TABLE accounts (
@@ -150,6 +150,9 @@ CREATE TABLE pending_authorizations (
 -- The OAuth callback names only its state.
 CREATE UNIQUE INDEX pending_authorizations_by_key ON pending_authorizations (key);
 ";
+
+/// When each calendar last changed, for the adaptive poller.
+const V4_ACTIVITY: &str = "ALTER TABLE calendars ADD COLUMN last_changed TEXT;";
 
 /// Brings the database up to the newest schema this build knows.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -9,6 +9,7 @@ use crate::ports::{
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::TransactWriteItem;
+use std::collections::BTreeMap;
 
 pub(super) fn calendar_sk(id: &CalendarId) -> String {
     format!("CALENDAR#{id}")
@@ -185,6 +186,21 @@ impl CalendarStore for DynamoStore {
             }
             _ => Ok(CalendarSyncState::default()),
         }
+    }
+
+    async fn calendar_states(
+        &self,
+        tenant: &TenantId,
+    ) -> Result<BTreeMap<CalendarId, CalendarSyncState>, StoreError> {
+        self.query(tenant_pk(tenant), "CALENDAR#")
+            .await?
+            .iter()
+            .filter(|item| item.contains_key("state"))
+            .map(|item| {
+                let id = calendar_from(item)?.id;
+                Ok((id, from_json("calendar sync state", item, "state")?))
+            })
+            .collect()
     }
 
     async fn item_index(

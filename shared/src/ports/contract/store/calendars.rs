@@ -8,6 +8,7 @@ pub(super) async fn run_all(store: &dyn Store) {
     calendar_round_trips_and_lists(store).await;
     a_calendar_never_checked_has_the_default_state(store).await;
     put_calendar_keeps_the_sync_state_and_index(store).await;
+    sync_states_are_listed_in_one_read(store).await;
     incremental_index_changes_touch_only_the_named_items(store).await;
     a_complete_listing_replaces_the_index(store).await;
     a_commit_naming_an_unknown_calendar_writes_nothing(store).await;
@@ -94,6 +95,33 @@ pub(crate) async fn put_calendar_keeps_the_sync_state_and_index(store: &dyn Stor
     assert_eq!(
         store.item_index(&t, &renamed.id).await.unwrap(),
         index(&[("/c1/a.ics", Some("\"a1\""))])
+    );
+}
+
+pub(crate) async fn sync_states_are_listed_in_one_read(store: &dyn Store) {
+    let t = seed(store, "cal-states", &["c1", "c2"]).await;
+    let commit = calendar_commit("c1", "s9", &[("/c1/a.ics", Some(Some("\"a1\"")))], false);
+    let expected = commit.state.clone();
+    let commit = SyncCommit {
+        calendars: vec![commit],
+        link: None,
+    };
+    store.commit(&t, &commit).await.unwrap();
+
+    let states = store.calendar_states(&t).await.unwrap();
+    assert_eq!(states.get(&calendar_id("c1")), Some(&expected));
+    assert!(
+        states
+            .get(&calendar_id("c2"))
+            .is_none_or(|state| *state == CalendarSyncState::default()),
+        "a calendar never checked has no state: {states:?}"
+    );
+    assert!(
+        store
+            .calendar_states(&tenant("cal-states-other"))
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 

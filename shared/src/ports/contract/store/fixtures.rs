@@ -106,6 +106,7 @@ pub(crate) fn sync_state(token: &str, items: usize) -> CalendarSyncState {
         last_success: Some(Utc.timestamp_opt(1_767_299_000, 0).unwrap()),
         last_error: Some("HTTP 503 from the server".to_string()),
         item_count: items,
+        last_changed: Some(Utc.timestamp_opt(1_767_298_000, 0).unwrap()),
     }
 }
 
