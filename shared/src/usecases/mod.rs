@@ -2,6 +2,7 @@
 //! engine to the ports and hold no backend-specific code.
 
 mod accounts;
+pub mod cadence;
 mod check;
 mod connector;
 mod error;
@@ -24,6 +25,6 @@ pub use jobs::{JobDone, JobError, JobRunner, LinkLeases};
 pub use links::{LinkChanges, LinkService, NewLink};
 pub use push::{PushReport, PushService};
 pub use retry::RetryPolicy;
-pub use status::{CalendarStatus, LinkStatusView, StatusService, StatusView};
+pub use status::{CalendarStatus, LinkStatusView, PollingView, StatusService, StatusView};
 pub use sync::{CalendarOps, LinkReport, NoProgress, PassOptions, Progress, SyncService};
 pub use webhooks::{MAX_BODY_BYTES, Outcome, WebhookReceiver, WebhookRequest, WebhookResponse};

@@ -1,10 +1,12 @@
 //! What `calsync status` shows: per link and per calendar, how syncing goes.
 
 use super::UseCaseError;
-use crate::domain::{CalendarInfo, Link, TenantId};
+use super::cadence::{CadencePolicy, Pace};
+use crate::domain::{CalendarId, CalendarInfo, Link, TenantId};
 use crate::ports::{CalendarSyncState, DeadJob, LinkStatus, Store};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +40,52 @@ pub struct StatusView {
     pub push_channels: Vec<ChannelView>,
     /// Jobs that kept failing, with their last error.
     pub dead_jobs: Vec<DeadJob>,
+}
+
+/// How often the poller checks a calendar without a live push channel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PollingView {
+    pub pace: Pace,
+    /// The interval this pace asks for (reached while saved checks last).
+    pub wanted_every_s: f64,
+    /// The interval kept even with nothing saved: this moment's share of the budget.
+    pub at_least_every_s: f64,
+}
+
+impl StatusView {
+    /// The pace of every linked calendar without a live push channel at `now`.
+    pub fn polling(
+        &self,
+        policy: &CadencePolicy,
+        now: DateTime<Utc>,
+    ) -> BTreeMap<CalendarId, PollingView> {
+        let linked: BTreeSet<&CalendarId> =
+            self.links.iter().flat_map(|l| &l.link.calendars).collect();
+        let pushed: BTreeSet<&CalendarId> = self
+            .push_channels
+            .iter()
+            .filter(|c| c.expires_at > now)
+            .map(|c| &c.calendar)
+            .collect();
+        let polled: Vec<_> = self
+            .calendars
+            .iter()
+            .filter(|c| linked.contains(&c.calendar.id) && !pushed.contains(&c.calendar.id))
+            .map(|c| (c.calendar.id.clone(), c.sync.last_changed))
+            .collect();
+        policy
+            .intervals(now, &polled, 0.0)
+            .into_iter()
+            .map(|(id, (pace, every))| {
+                let view = PollingView {
+                    pace,
+                    wanted_every_s: policy.wanted(pace).as_secs_f64(),
+                    at_least_every_s: (every.as_secs_f64() * 10.0).round() / 10.0,
+                };
+                (id, view)
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone)]
