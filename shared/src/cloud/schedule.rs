@@ -8,6 +8,7 @@
 
 use crate::domain::{CalendarId, Link, TenantId};
 use crate::ports::{Job, JobQueue, PushChannel, Store, StoreError, SyncReason, TenantDirectory};
+use crate::usecases::cadence::CadencePolicy;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -19,8 +20,10 @@ use std::time::Duration;
 pub struct SchedulePolicy {
     /// How often the scheduler runs (the EventBridge rule's rate).
     pub tick: Duration,
-    /// How often a calendar without push is checked.
-    pub poll_interval: Duration,
+    /// How often calendars without push are checked: adaptive by default (recently changed
+    /// ones every ~4 s, idle ones every 60 s, one check per 15 s per calendar on average,
+    /// shared within each tenant at every tick).
+    pub cadence: CadencePolicy,
     /// How often a calendar with a live push channel is checked anyway (push is a hint).
     pub push_fallback: Duration,
     /// How often each tenant's channels are brought in line with its links even when none is
@@ -34,7 +37,7 @@ impl Default for SchedulePolicy {
     fn default() -> Self {
         Self {
             tick: Duration::from_secs(60),
-            poll_interval: Duration::from_secs(15),
+            cadence: CadencePolicy::default(),
             push_fallback: Duration::from_secs(15 * 60),
             push_upkeep: Duration::from_secs(60 * 60),
             reconcile_every: Duration::from_secs(24 * 3600),
@@ -83,11 +86,13 @@ fn ticks_in(every: Duration, tick: Duration) -> u64 {
     (every.as_secs() / tick.as_secs().max(1)).max(1)
 }
 
-/// The checks and upkeep `tenant` needs during the tick starting at `tick_start`.
+/// The checks and upkeep `tenant` needs during the tick starting at `tick_start`; `activity`
+/// holds when each calendar last changed (missing: never, or unknown).
 pub fn plan_tenant(
     tenant: &TenantId,
     links: &[Link],
     channels: &[PushChannel],
+    activity: &BTreeMap<CalendarId, DateTime<Utc>>,
     tick_start: DateTime<Utc>,
     policy: &SchedulePolicy,
     push_enabled: bool,
@@ -113,20 +118,29 @@ pub fn plan_tenant(
             plan.add(0, SyncReason::Reconcile, calendar);
         }
     } else {
-        let interval = policy.poll_interval.as_secs().max(1);
+        let polled: Vec<(CalendarId, Option<DateTime<Utc>>)> = linked
+            .iter()
+            .filter(|calendar| !pushed.contains(*calendar))
+            .map(|calendar| ((*calendar).clone(), activity.get(*calendar).copied()))
+            .collect();
+        let intervals = policy.cadence.intervals(tick_start, &polled, 0.0);
         for calendar in &linked {
             let calendar_phase = phase(calendar.as_str());
-            if pushed.contains(calendar) {
+            let Some((_, every)) = intervals.get(*calendar) else {
                 if on_tick(policy.push_fallback, calendar_phase) {
                     plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
                 }
-            } else if interval < tick_secs {
+                continue;
+            };
+            // Whole seconds (SQS delays are), rounded up so the budget holds.
+            let interval = every.as_secs_f64().ceil().max(1.0) as u64;
+            if interval < tick_secs {
                 let mut delay = calendar_phase % interval;
                 while delay < tick_secs {
                     plan.add(delay, SyncReason::Poll, calendar);
                     delay += interval;
                 }
-            } else if on_tick(policy.poll_interval, calendar_phase) {
+            } else if on_tick(Duration::from_secs(interval), calendar_phase) {
                 plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
             }
         }
@@ -223,10 +237,21 @@ impl CloudScheduler {
             return Ok(TenantPlan::default());
         }
         let channels = self.store.list_channels(tenant).await?;
+        let activity = if self.policy.cadence.adaptive {
+            self.store
+                .calendar_states(tenant)
+                .await?
+                .into_iter()
+                .filter_map(|(id, state)| Some((id, state.last_changed?)))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         Ok(plan_tenant(
             tenant,
             &links,
             &channels,
+            &activity,
             tick_start,
             &self.policy,
             self.push_enabled,

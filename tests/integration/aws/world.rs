@@ -16,6 +16,7 @@ use calsync_core::cloud::{CloudConfig, CloudRuntime, TenantServices};
 use calsync_core::domain::{AccountKind, CalendarId, TenantId, Topology};
 use calsync_core::ports::{Job, TenantDirectory};
 use calsync_core::usecases::NewLink;
+use calsync_core::usecases::cadence::CadencePolicy;
 use calsync_emulators::google::GoogleEmulator;
 use calsync_fn_scheduler::SchedulerFunction;
 use calsync_fn_sync::SyncFunction;
@@ -87,7 +88,7 @@ impl AwsWorld {
             .unwrap()
             .with_policy(SchedulePolicy {
                 // Every second, so a test need not wait for its calendar's phase.
-                poll_interval: std::time::Duration::from_secs(1),
+                cadence: CadencePolicy::fixed(std::time::Duration::from_secs(1)),
                 ..SchedulePolicy::default()
             });
         let sync = SyncFunction::new(

@@ -2,6 +2,7 @@ use super::*;
 use crate::domain::AccountKind;
 use crate::ports::contract::store::fixtures::{calendar_id, link};
 use chrono::TimeZone;
+use std::collections::BTreeMap;
 
 fn tenant() -> TenantId {
     TenantId::parse("tenant1").unwrap()
@@ -37,12 +38,87 @@ fn checks_of(plan: &TenantPlan, calendar: &str) -> Vec<(u64, SyncReason)> {
         .collect()
 }
 
-/// Plans `minutes` consecutive ticks.
+/// Plans `minutes` consecutive ticks with every calendar polled every 15 s.
 fn plans(links: &[Link], channels: &[PushChannel], minutes: i64, push: bool) -> Vec<TenantPlan> {
-    let policy = SchedulePolicy::default();
+    let policy = SchedulePolicy {
+        cadence: CadencePolicy::fixed(Duration::from_secs(15)),
+        ..SchedulePolicy::default()
+    };
+    let activity = BTreeMap::new();
     (0..minutes)
-        .map(|n| plan_tenant(&tenant(), links, channels, minute(n), &policy, push))
+        .map(|n| {
+            plan_tenant(
+                &tenant(),
+                links,
+                channels,
+                &activity,
+                minute(n),
+                &policy,
+                push,
+            )
+        })
         .collect()
+}
+
+/// The delays of `calendar`'s polls in one adaptive tick at minute `n`.
+fn adaptive_polls(
+    links: &[Link],
+    activity: &BTreeMap<CalendarId, DateTime<Utc>>,
+    n: i64,
+    calendar: &str,
+) -> Vec<u64> {
+    let plan = plan_tenant(
+        &tenant(),
+        links,
+        &[],
+        activity,
+        minute(n),
+        &SchedulePolicy::default(),
+        false,
+    );
+    checks_of(&plan, calendar)
+        .into_iter()
+        .filter(|(_, reason)| *reason == SyncReason::Poll)
+        .map(|(delay, _)| delay)
+        .collect()
+}
+
+#[test]
+fn a_recently_changed_calendar_is_checked_every_4_seconds_and_idle_ones_every_minute() {
+    let names: Vec<String> = (0..6).map(|n| format!("c{n}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let links = [link("l1", "Mesh", &refs)];
+    let activity = BTreeMap::from([(calendar_id("c0"), minute(10) - TimeDelta::minutes(2))]);
+    // Minute 10 is not the tenant's reconciliation tick (checked below).
+    let active = adaptive_polls(&links, &activity, 10, "c0");
+    assert_eq!(active.len(), 15, "{active:?}");
+    assert!(active.windows(2).all(|w| w[1] - w[0] == 4), "{active:?}");
+    for idle in &refs[1..] {
+        assert_eq!(adaptive_polls(&links, &activity, 10, idle).len(), 1);
+    }
+    // Half an hour later the calendar is idle again.
+    assert_eq!(adaptive_polls(&links, &activity, 40, "c0").len(), 1);
+}
+
+#[test]
+fn the_adaptive_plan_keeps_a_tenant_within_one_check_per_calendar_per_15_seconds() {
+    let names: Vec<String> = (0..4).map(|n| format!("c{n}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let links = [link("l1", "Mesh", &refs)];
+    // Everything changed a minute ago: all active, more than the budget allows at 4 s.
+    let activity: BTreeMap<_, _> = refs
+        .iter()
+        .map(|c| (calendar_id(c), minute(10) - TimeDelta::minutes(1)))
+        .collect();
+    let checks: usize = refs
+        .iter()
+        .map(|c| adaptive_polls(&links, &activity, 10, c).len())
+        .sum();
+    assert!(
+        checks <= 4 * 4,
+        "{checks} checks in a minute for 4 calendars"
+    );
+    assert!(checks >= 4 * 3, "{checks}: the budget is used, not wasted");
 }
 
 #[test]
