@@ -42,10 +42,11 @@ pub enum Command {
     Link(LinkCommand),
     /// Sync every link: once with --once, else every --interval seconds.
     Sync(SyncArgs),
-    /// Keep every link in sync, checking each calendar every --interval seconds.
+    /// Keep every link in sync: push where providers offer it, else adaptive polling
+    /// averaging one check per calendar every --interval seconds.
     Serve(ServeArgs),
     /// How each link and calendar is doing.
-    Status(JsonFlag),
+    Status(StatusArgs),
     /// Benchmarks, printed as JSON with --json (runs the `calsync-bench` binary built beside
     /// this one; `scripts/bench.sh` starts the servers they need).
     Bench(BenchArgs),
@@ -202,16 +203,40 @@ pub struct SyncArgs {
     pub full: bool,
     #[arg(long)]
     pub json: bool,
-    /// Seconds between checks when not --once.
-    #[arg(long, default_value_t = 15)]
+    #[command(flatten)]
+    pub polling: PollingArgs,
+}
+
+/// How often calendars without push are checked (`serve`, `sync`; `status` shows the result).
+#[derive(Debug, Clone, Args)]
+pub struct PollingArgs {
+    /// Average seconds between checks of each calendar without push. Adaptive polling checks
+    /// recently changed calendars more often (every ~4 s at 15) and idle ones less (60 s),
+    /// staying within this average.
+    #[arg(long, default_value_t = 15, env = "CALSYNC_POLL_INTERVAL")]
     pub interval: u64,
+    /// Check every calendar exactly every --interval seconds instead.
+    #[arg(long, env = "CALSYNC_FIXED_POLLING")]
+    pub fixed_polling: bool,
+    /// When calendars are checked more often, e.g. "Mon-Fri 08:00-18:00 Europe/Berlin", or
+    /// "off" [default: Mon-Fri 08:00-18:00 in this machine's time zone].
+    #[arg(long, env = "CALSYNC_WORKING_HOURS")]
+    pub working_hours: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub polling: PollingArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Seconds between checks of each calendar without push.
-    #[arg(long, default_value_t = 15)]
-    pub interval: u64,
+    #[command(flatten)]
+    pub polling: PollingArgs,
     /// The public HTTPS base URL at which Google and Microsoft reach this process
     /// (`<url>/webhooks/google`, `/webhooks/graph`, `/webhooks/graph/lifecycle`). Enables push.
     #[arg(long, env = "CALSYNC_PUBLIC_URL")]

@@ -3,6 +3,7 @@
 mod cli;
 mod commands;
 mod output;
+mod polling;
 mod progress;
 mod runtime;
 mod serve;

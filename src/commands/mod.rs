@@ -26,7 +26,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sync(args) => sync::run(&app, args).await,
         Command::Serve(args) => {
             let options = crate::serve::ServeOptions {
-                interval: std::time::Duration::from_secs(args.interval),
+                cadence: args.polling.policy()?,
                 public_url: args.public_url,
                 listen: args.listen,
                 push_fallback_poll: std::time::Duration::from_secs(args.push_fallback_poll),
@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::serve::serve(&app, options).await
         }
-        Command::Status(flag) => status::run(&app, flag.json).await,
+        Command::Status(args) => status::run(&app, args.json, &args.polling.policy()?).await,
         Command::Bench(args) => bench::run(&args.args).await,
     }
 }

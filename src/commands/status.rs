@@ -2,12 +2,29 @@
 
 use crate::output::{Table, print_json, when};
 use crate::runtime::Embedded;
+use calsync_core::domain::CalendarId;
+use calsync_core::usecases::cadence::{CadencePolicy, Pace};
+use calsync_core::usecases::{PollingView, StatusView};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
-pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
+/// The overview plus how the poller (with the same polling options) treats each calendar.
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    #[serde(flatten)]
+    view: &'a StatusView,
+    polling: &'a BTreeMap<CalendarId, PollingView>,
+}
+
+pub async fn run(app: &Embedded, json: bool, cadence: &CadencePolicy) -> anyhow::Result<ExitCode> {
     let view = app.status().overview().await?;
+    let polling = view.polling(cadence, chrono::Utc::now());
     if json {
-        print_json(&view)?;
+        print_json(&StatusJson {
+            view: &view,
+            polling: &polling,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     println!("Links");
@@ -40,6 +57,8 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
         "NAME",
         "ITEMS",
         "DETECTION",
+        "POLLING",
+        "LAST CHANGE",
         "LAST CHECK",
         "LAST ERROR",
     ]);
@@ -54,6 +73,8 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
             &entry.calendar.name,
             &entry.sync.item_count.to_string(),
             &method,
+            &polling_cell(polling.get(&entry.calendar.id)),
+            &when(entry.sync.last_changed),
             &when(entry.sync.last_checked),
             entry.sync.last_error.as_deref().unwrap_or(""),
         ]);
@@ -86,4 +107,18 @@ pub async fn run(app: &Embedded, json: bool) -> anyhow::Result<ExitCode> {
         dead.print();
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "active, 4 s" — or "push" / "not linked" for calendars the poller leaves alone.
+fn polling_cell(view: Option<&PollingView>) -> String {
+    let Some(view) = view else {
+        return "push or unlinked".to_string();
+    };
+    let pace = match view.pace {
+        Pace::Active => "active",
+        Pace::Working => "working hours",
+        Pace::Idle => "idle",
+        Pace::Fixed => "fixed",
+    };
+    format!("{pace}, {} s", view.wanted_every_s)
 }

@@ -7,7 +7,6 @@ use crate::runtime::Embedded;
 use calsync_core::usecases::{LinkReport, PassOptions};
 use serde::Serialize;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Serialize)]
 struct PassOutput<'a> {
@@ -17,7 +16,7 @@ struct PassOutput<'a> {
 
 pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
     if !args.once {
-        let options = crate::serve::ServeOptions::polling_only(Duration::from_secs(args.interval));
+        let options = crate::serve::ServeOptions::polling_only(args.polling.policy()?);
         return crate::serve::serve(app, options).await;
     }
     let options = PassOptions {

@@ -8,6 +8,7 @@ mod worker;
 
 use crate::runtime::Embedded;
 use calsync_core::adapters::in_process_queue::InProcessQueue;
+use calsync_core::usecases::cadence::CadencePolicy;
 use calsync_core::usecases::{JobRunner, PushService, WebhookReceiver};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -15,7 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub struct ServeOptions {
-    pub interval: Duration,
+    /// How often calendars without push are checked.
+    pub cadence: CadencePolicy,
     /// Where providers reach the webhook receiver; enables push when set.
     pub public_url: Option<String>,
     pub listen: SocketAddr,
@@ -26,12 +28,12 @@ pub struct ServeOptions {
 
 impl ServeOptions {
     /// Every calendar polled, no webhooks (`calsync sync` without `--once`).
-    pub fn polling_only(interval: Duration) -> Self {
+    pub fn polling_only(cadence: CadencePolicy) -> Self {
         Self {
-            interval,
+            push_fallback_poll: cadence.budget,
+            cadence,
             public_url: None,
             listen: ([127, 0, 0, 1], 0).into(),
-            push_fallback_poll: interval,
             channel_upkeep: Duration::from_secs(60),
             channel_life: None,
         }
@@ -71,7 +73,7 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
         store: app.store.clone(),
         queue: queue.clone(),
         push,
-        interval: options.interval,
+        cadence: options.cadence.clone(),
         push_fallback_poll: options.push_fallback_poll,
         channel_upkeep: options.channel_upkeep,
     };
@@ -79,7 +81,8 @@ pub async fn serve(app: &Embedded, options: ServeOptions) -> anyhow::Result<Exit
     let worker = worker::Worker::new(app.tenant.clone(), app.store.clone(), runner, jobs);
     tasks.spawn(worker.run(shutdown.clone()));
     tracing::info!(
-        interval_s = options.interval.as_secs(),
+        average_interval_s = options.cadence.budget.as_secs(),
+        adaptive = options.cadence.adaptive,
         push = options.public_url.is_some(),
         "calsync serving; Ctrl-C to stop"
     );

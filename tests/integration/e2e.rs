@@ -31,6 +31,7 @@ pub(crate) mod fixtures;
 pub(crate) mod harness;
 mod library;
 mod malformed;
+mod polling;
 mod privacy;
 mod races;
 mod recurrence;
