@@ -3,8 +3,8 @@
 # and vdirsyncer), builds release binaries, starts a Radicale on a free port, runs the
 # benchmark and stops the server again. The JSON report goes to stdout, progress to stderr.
 #
-#   scripts/bench.sh                          calsync-bench caldav --json (2,000 events)
-#   scripts/bench.sh caldav --events 500      any calsync-bench arguments
+#   scripts/bench.sh                          calsync-bench all --json (every benchmark)
+#   scripts/bench.sh caldav --events 2000     any calsync-bench arguments
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh
@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/servers.sh"
 cd "$CALSYNC_ROOT"
 
 args=("$@")
-((${#args[@]})) || args=(caldav --json)
+((${#args[@]})) || args=(all --json)
 
 servers_ensure_venv >&2
 cargo build --release --quiet -p calsync -p calsync-bench >&2

@@ -2,6 +2,7 @@
 //! reference measured in the same run (ratios stay meaningful on a noisy machine).
 //! `scripts/bench.sh` starts the servers a benchmark needs and runs it.
 
+mod all;
 mod caldav;
 mod detection;
 mod engine;
@@ -23,6 +24,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Bench {
+    /// Every benchmark below, one JSON document (`calsync bench --json` runs this).
+    All(all::AllArgs),
     /// calsync vs vdirsyncer on identical Radicale calendar pairs: initial, no-change and
     /// 1 %-changed passes, and the server's raw write time for the same events.
     Caldav(caldav::CaldavArgs),
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.bench {
+            Bench::All(args) => all::run(args).await,
             Bench::Caldav(args) => caldav::run(args).await,
             Bench::Detection(args) => detection::run(args).await,
             Bench::Engine(args) => engine::run(args).await,

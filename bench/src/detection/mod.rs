@@ -114,8 +114,11 @@ pub async fn run(args: DetectionArgs) -> anyhow::Result<()> {
                 &run.recent,
                 "edits made within 15 min of the calendar's previous detected change",
             ),
-            detection_after_quiet: spread(&run.quiet, "the other edits (first of a burst)"),
-            detection_all: spread(&all, "every edit"),
+            detection_after_quiet: spread(
+                &run.quiet,
+                "edits that start a burst (no change detected in the 15 min before)",
+            ),
+            detection_all: spread(&all, "edits"),
             requests_per_calendar_per_15_s: Figure::of(
                 run.checks as f64 / calendar_quarters,
                 "requests",

@@ -11,8 +11,9 @@ pub struct PollBudget {
     capacity: f64,
 }
 
-/// How much of the budget may be saved for later: half an hour's worth per calendar.
-const SAVED_PER_CALENDAR: Duration = Duration::from_secs(30 * 60);
+/// How much of the budget may be saved for later: a night's worth per calendar, so quiet
+/// hours pay for the working day's faster checks.
+const SAVED_PER_CALENDAR: Duration = Duration::from_secs(8 * 3600);
 
 impl PollBudget {
     /// Starts empty: the first bursts are paid by the quiet time before them.
