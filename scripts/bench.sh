@@ -15,7 +15,8 @@ args=("$@")
 ((${#args[@]})) || args=(caldav --json)
 
 servers_ensure_venv >&2
-cargo build --release --quiet -p calsync -p calsync-bench >&2
+cargo build --release --quiet -p calsync -p calsync-bench -p calsync-fn-webhook -p calsync-fn-api \
+    -p calsync-fn-scheduler -p calsync-fn-sync >&2
 
 mkdir -p "$CALSYNC_WORK/servers"
 run_dir=$(mktemp -d "$CALSYNC_WORK/servers/bench-XXXXXX")
@@ -26,6 +27,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-servers_start_radicale "$run_dir" >&2
-eval "$(cat "$run_dir/radicale.env")"
+case ${args[0]} in
+caldav)
+    servers_start_radicale "$run_dir" >&2
+    eval "$(cat "$run_dir/radicale.env")"
+    ;;
+lambda-init)
+    # The deployment zips are made with Info-ZIP's `zip`.
+    if [[ -n $(servers_missing_packages zip) ]]; then servers_apt_install zip >&2; fi
+    ;;
+cost)
+    servers_start_moto "$run_dir" >&2
+    eval "$(cat "$run_dir/moto.env")"
+    ;;
+esac
 PATH=$CALSYNC_VENV/bin:$PATH "$CALSYNC_ROOT/target/release/calsync-bench" "${args[@]}"
