@@ -26,6 +26,8 @@ fn suite(args: &AllArgs) -> Vec<(&'static str, Vec<String>)> {
         ("engine", vec![]),
         ("detection", vec![]),
         ("poll-scale", vec![]),
+        ("lambda-init", vec![]),
+        ("cost", vec![]),
         (
             "caldav",
             vec!["--events".into(), args.caldav_events.to_string()],

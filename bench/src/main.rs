@@ -4,10 +4,13 @@
 
 mod all;
 mod caldav;
+mod cost;
 mod detection;
 mod engine;
+mod lambda_init;
 mod measure;
 mod poll_scale;
+mod stack;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +41,12 @@ enum Bench {
     /// CalDAV change checks per second and per CPU-second through calsync's adapter, against
     /// a local endpoint answering after 120 ms, beside a bare HTTP client.
     PollScale(poll_scale::PollScaleArgs),
+    /// Each Lambda function binary from process start to its first request for work, and
+    /// the size of its deployment zip.
+    LambdaInit(lambda_init::LambdaInitArgs),
+    /// Dollars per calendar-month on AWS from counted operations (moto_server behind a
+    /// counting proxy) for 15 s polling and for push-only calendars.
+    Cost(cost::CostArgs),
     /// The endpoint `poll-scale` starts as its child process.
     #[command(hide = true)]
     PollScaleServer(poll_scale::server::ServerArgs),
@@ -63,6 +72,8 @@ fn main() -> ExitCode {
             Bench::Engine(args) => engine::run(args).await,
             Bench::PollScale(args) => poll_scale::run(args).await,
             Bench::PollScaleServer(args) => poll_scale::server::run(args).await,
+            Bench::LambdaInit(args) => lambda_init::run(args).await,
+            Bench::Cost(args) => cost::run(args).await,
         }
     });
     match result {

@@ -51,6 +51,23 @@ fn round(value: f64, digits: i32) -> f64 {
     (value * scale).round() / scale
 }
 
+/// The median and the 99th percentile of a set of samples.
+#[derive(Debug, Serialize)]
+pub struct Spread {
+    pub p50: Figure,
+    pub p99: Figure,
+}
+
+impl Spread {
+    /// `how` says what one sample is; the percentile is named in front of it.
+    pub fn of_millis(samples: &[f64], how: &str) -> Self {
+        Self {
+            p50: Figure::millis(percentile(samples, 0.5), format!("p50 of {how}")),
+            p99: Figure::millis(percentile(samples, 0.99), format!("p99 of {how}")),
+        }
+    }
+}
+
 /// The nearest-rank percentile (`0.5`, `0.99`) of `samples`; 0 when there are none.
 pub fn percentile(samples: &[f64], share: f64) -> f64 {
     let mut sorted = samples.to_vec();

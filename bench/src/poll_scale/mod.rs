@@ -104,9 +104,8 @@ pub async fn run(args: PollScaleArgs) -> anyhow::Result<()> {
         args.calendars > 0 && args.concurrency > 0,
         "nothing to check"
     );
-    let mut server = start_server(&args).await?;
+    let (mut server, port) = spawn_endpoint(args.calendars, args.delay_ms).await?;
     let server_pid = server.id().context("the endpoint exited")?.to_string();
-    let port = read_port(&mut server).await?;
     let base = format!("http://127.0.0.1:{port}");
     let load = Load {
         concurrency: args.concurrency,
@@ -172,20 +171,22 @@ pub async fn run(args: PollScaleArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn start_server(args: &PollScaleArgs) -> anyhow::Result<tokio::process::Child> {
+/// Starts the bench's CalDAV endpoint ([`server`]) as a child process serving `calendars`
+/// collections after `delay_ms`; returns it with the port it listens on.
+pub async fn spawn_endpoint(
+    calendars: usize,
+    delay_ms: u64,
+) -> anyhow::Result<(tokio::process::Child, u16)> {
     let binary = std::env::current_exe().context("locating calsync-bench")?;
-    tokio::process::Command::new(binary)
+    let mut server = tokio::process::Command::new(binary)
         .args(["poll-scale-server", "--calendars"])
-        .arg(args.calendars.to_string())
+        .arg(calendars.to_string())
         .arg("--delay-ms")
-        .arg(args.delay_ms.to_string())
+        .arg(delay_ms.to_string())
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .context("starting the CalDAV endpoint")
-}
-
-async fn read_port(server: &mut tokio::process::Child) -> anyhow::Result<u16> {
+        .context("starting the CalDAV endpoint")?;
     let stdout = server
         .stdout
         .take()
@@ -195,7 +196,7 @@ async fn read_port(server: &mut tokio::process::Child) -> anyhow::Result<u16> {
         .next_line()
         .await?
         .context("the endpoint exited before printing its port")?;
-    Ok(line.trim().parse()?)
+    Ok((server, line.trim().parse()?))
 }
 
 fn calendar_infos(base: &str, args: &PollScaleArgs) -> anyhow::Result<Arc<Vec<CalendarInfo>>> {

@@ -19,13 +19,7 @@ pub struct SchedulerFunction {
 impl SchedulerFunction {
     pub fn new(runtime: &CloudRuntime) -> Result<Self, MissingSetting> {
         Ok(Self {
-            scheduler: CloudScheduler {
-                directory: runtime.store.clone(),
-                store: runtime.store.clone(),
-                queue: runtime.queue()?,
-                policy: SchedulePolicy::default(),
-                push_enabled: runtime.config.public_url.is_some(),
-            },
+            scheduler: CloudScheduler::new(runtime, runtime.queue()?),
             config: runtime.config.clone(),
         })
     }

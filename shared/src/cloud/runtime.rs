@@ -16,6 +16,7 @@ use crate::usecases::{
     SyncService, WebhookReceiver,
 };
 use aws_config::SdkConfig;
+use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -27,6 +28,9 @@ pub struct CloudRuntime {
     /// `None` in a function that reads no secrets (webhook, scheduler).
     pub sealer: Option<Arc<KmsSealer>>,
     pub connector: Arc<dyn Connector>,
+    /// What the use cases take as now (the wall clock; a benchmark simulating hours of ticks
+    /// in minutes sets its own).
+    pub clock: fn() -> DateTime<Utc>,
 }
 
 /// The services of one tenant, as the embedded runtime has them for its only tenant.
@@ -74,6 +78,7 @@ impl CloudRuntime {
             queue,
             sealer,
             connector,
+            clock: Utc::now,
         }
     }
 
@@ -99,7 +104,7 @@ impl CloudRuntime {
         Ok(WebhookReceiver {
             store: self.dyn_store(),
             queue: self.queue()?,
-            clock: chrono::Utc::now,
+            clock: self.clock,
         })
     }
 
@@ -119,7 +124,7 @@ impl CloudRuntime {
             connector: self.connector.clone(),
             retry: RetryPolicy::default(),
             write_parallelism: 8,
-            clock: chrono::Utc::now,
+            clock: self.clock,
         };
         let push = self.config.public_url.as_ref().map(|url| PushService {
             tenant: tenant.clone(),
@@ -128,7 +133,7 @@ impl CloudRuntime {
             connector: self.connector.clone(),
             public_url: url.clone(),
             channel_life: None,
-            clock: chrono::Utc::now,
+            clock: self.clock,
         });
         Ok(TenantServices {
             links: LinkService {

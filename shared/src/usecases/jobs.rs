@@ -84,14 +84,16 @@ impl JobRunner {
         full: bool,
     ) -> Result<JobDone, JobError> {
         let wanted: BTreeSet<&CalendarId> = calendars.iter().collect();
-        let links: Vec<Link> = self
+        let all_links = self
             .sync
             .store
             .list_links(&self.sync.tenant)
             .await
-            .map_err(|e| JobError::Retryable(e.to_string()))?
-            .into_iter()
+            .map_err(|e| JobError::Retryable(e.to_string()))?;
+        let links: Vec<Link> = all_links
+            .iter()
             .filter(|link| link.calendars.iter().any(|c| wanted.contains(c)))
+            .cloned()
             .collect();
         let (mine, busy) = self.take_leases(links).await?;
         let busy_calendars = busy
@@ -102,7 +104,7 @@ impl JobRunner {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let result = self.sync_links(&mine, full).await;
+        let result = self.sync_links(all_links, &mine, full).await;
         self.release_leases(&mine).await;
         Ok(JobDone {
             reports: result?,
@@ -110,7 +112,13 @@ impl JobRunner {
         })
     }
 
-    async fn sync_links(&self, links: &[LinkId], full: bool) -> Result<Vec<LinkReport>, JobError> {
+    /// Syncs `links` (leased) out of `all_links`, the tenant's links as listed for this job.
+    async fn sync_links(
+        &self,
+        all_links: Vec<Link>,
+        links: &[LinkId],
+        full: bool,
+    ) -> Result<Vec<LinkReport>, JobError> {
         if links.is_empty() {
             return Ok(Vec::new());
         }
@@ -120,7 +128,7 @@ impl JobRunner {
         };
         let reports = self
             .sync
-            .run_pass(&options, &NoProgress)
+            .run_pass_over(all_links, &options, &NoProgress)
             .await
             .map_err(retryable)?;
         let failed: Vec<String> = reports

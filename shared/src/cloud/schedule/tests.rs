@@ -237,3 +237,12 @@ fn checks_of_many_calendars_spread_over_the_minute() {
     // 2,400 checks over 60 one-second slots: an even spread is 40 per slot.
     assert!(busiest < 100, "busiest second holds {busiest} checks");
 }
+
+#[test]
+fn the_calendars_of_one_link_are_checked_in_the_same_seconds() {
+    let links = [link("l1", "Pair", &["ca", "cb"])];
+    let plan = &plans(&links, &[], 2, false)[1];
+    // One job per second for the pair, not one per calendar each checking both.
+    assert_eq!(checks_of(plan, "ca"), checks_of(plan, "cb"));
+    assert_eq!(plan.checks.len(), 4);
+}

@@ -61,8 +61,20 @@ impl SyncService {
         options: &PassOptions,
         progress: &dyn Progress,
     ) -> Result<Vec<LinkReport>, UseCaseError> {
-        let now = (self.clock)();
         let all_links = self.store.list_links(&self.tenant).await?;
+        self.run_pass_over(all_links, options, progress).await
+    }
+
+    /// [`Self::run_pass`] with every link of the tenant already listed by the caller (a job
+    /// lists them to pick and lease its links): on DynamoDB a second listing is one more
+    /// Query per job, and jobs run every 15 s per calendar.
+    pub async fn run_pass_over(
+        &self,
+        all_links: Vec<Link>,
+        options: &PassOptions,
+        progress: &dyn Progress,
+    ) -> Result<Vec<LinkReport>, UseCaseError> {
+        let now = (self.clock)();
         let link_ids: BTreeSet<LinkId> = all_links.iter().map(|l| l.id.clone()).collect();
         let links: Vec<Link> = match &options.links {
             Some(only) => all_links

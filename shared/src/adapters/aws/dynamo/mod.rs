@@ -43,7 +43,8 @@
 //!
 //! # Consistency
 //!
-//! All reads are strongly consistent. A link's `version` is the optimistic lock of every pass;
+//! Reads are strongly consistent, except through [`DynamoStore::eventually_consistent`]
+//! (the scheduler's, which plans from links and channels and tolerates a second of lag). A link's `version` is the optimistic lock of every pass;
 //! see [`commit`] for what is atomic when a commit exceeds one transaction.
 
 mod accounts;
@@ -77,6 +78,8 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Strongly consistent unless a reader opted out ([`DynamoStore::eventually_consistent`]).
+    consistent_reads: bool,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -140,6 +143,17 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            consistent_reads: true,
+        }
+    }
+
+    /// The same table read with eventually consistent reads: half the read units, and a read
+    /// may miss writes of the last second or so. Only for readers that tolerate that (the
+    /// scheduler: a plan a second old checks a new link from the next tick).
+    pub fn eventually_consistent(&self) -> Self {
+        Self {
+            consistent_reads: false,
+            ..self.clone()
         }
     }
 
@@ -160,7 +174,7 @@ impl DynamoStore {
             .get_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
-            .consistent_read(true)
+            .consistent_read(self.consistent_reads)
             .send()
             .await
             .map_err(|e| unavailable("reading an item", e))?;
@@ -179,7 +193,7 @@ impl DynamoStore {
                 .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
-                .consistent_read(true)
+                .consistent_read(self.consistent_reads)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
