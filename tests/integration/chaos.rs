@@ -1,0 +1,33 @@
+//! Chaos convergence (issue 5): six calendars on Radicale, Xandikos, the Google emulator and
+//! the Graph emulator in one mesh through `calsync serve`; seeded random creates, edits,
+//! moves, zone changes, deletes, all-day events and series with a moved and a cancelled
+//! instance, applied by independent clients to random calendars while notifications are lost,
+//! duplicated and reordered, APIs answer 5xx and 429, sync state expires and `calsync serve`
+//! is killed and restarted. Then: the same events everywhere, no duplicate, no lost edit,
+//! nothing parked as dead.
+//!
+//! `CALSYNC_CHAOS_OPS=2000 CALSYNC_CHAOS_SEED=7 cargo test --test integration chaos -- --nocapture`
+
+mod cloud_client;
+mod dav_client;
+mod dav_text;
+mod faults;
+mod model;
+mod observe;
+mod plan;
+mod projection;
+mod run;
+mod verdict;
+mod world;
+
+use run::{Settings, run};
+
+/// The CI run: 300 operations on a fixed seed. Ignored until calsync converges under it: on
+/// seeds 20261205 and 1 it ends with edits reverted on every calendar and copies deleted on
+/// Google right after they were made neither gone elsewhere nor restored (see the chaos
+/// report of issue 5). `cargo test --test integration chaos -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "calsync does not converge under chaos yet (lost edits, half-deleted copies): issue 5"]
+async fn a_seeded_storm_of_edits_and_faults_converges_on_every_calendar() {
+    run(Settings::from_env(300, 20_261_205)).await;
+}
