@@ -4,7 +4,7 @@
 
 use super::fixtures::{timed_event, uid};
 use super::harness::{Cal, Calsync};
-use super::library::sync_service;
+use super::library::{open_store, sync_service};
 use super::stored::{Held, rewrite, set_property, unfold};
 use async_trait::async_trait;
 use calsync_core::adapters::ProviderConnector;
@@ -13,13 +13,14 @@ use calsync_core::domain::{
 };
 use calsync_core::ports::{
     CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
-    EventWriter, FetchedItem, ProviderError, PushSubscriptions, PushSupport, WriteOutcome,
+    EventWriter, FetchedItem, LinkStore, ProviderError, PushSubscriptions, PushSupport,
+    SyncStateStore, WriteOutcome,
 };
 use calsync_core::usecases::{Connector, Credentials, NoProgress, PassOptions};
 use calsync_testkit::{ServerKind, TestCalendar};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 on_every_server!(
     a_write_that_loses_a_race_keeps_both_edits_without_duplicates,
@@ -34,6 +35,9 @@ enum Interference {
     /// Sets the location.
     Edit,
     Delete,
+    /// Every change-feed read of the calendar after the first fails: the re-read after
+    /// calsync's writes fails.
+    FailReread,
 }
 
 /// Another client's write just before calsync's first update to one calendar.
@@ -42,6 +46,8 @@ struct Race {
     observer: TestCalendar,
     interference: Interference,
     fired: AtomicBool,
+    /// Change-feed reads of the calendar so far.
+    reads: AtomicUsize,
     /// The real server refused calsync's write (412, or 404 for a deleted item).
     lost: AtomicBool,
 }
@@ -53,6 +59,7 @@ impl Race {
             observer: target.raw.clone(),
             interference,
             fired: AtomicBool::new(false),
+            reads: AtomicUsize::new(0),
             lost: AtomicBool::new(false),
         })
     }
@@ -66,6 +73,7 @@ impl Race {
                 self.observer.put(&resource.0, &edited).await;
             }
             Interference::Delete => self.observer.delete(&resource.0).await,
+            Interference::FailReread => {}
         }
     }
 
@@ -142,6 +150,16 @@ impl ChangeFeed for RacingProvider {
         cursor: &SyncCursor,
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<ChangeBatch, ProviderError> {
+        let race = &self.race;
+        if matches!(race.interference, Interference::FailReread)
+            && calendar.id.as_str() == race.calendar
+            && race.reads.fetch_add(1, Ordering::SeqCst) > 0
+        {
+            race.fired.store(true, Ordering::SeqCst);
+            return Err(ProviderError::Transient(
+                "injected: the re-read fails".into(),
+            ));
+        }
         self.real.changes(calendar, cursor, window).await
     }
 }
@@ -259,5 +277,56 @@ async fn a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit(kind: 
     }
     calsync
         .sync_expecting_nothing("the restored copy is stable")
+        .await;
+}
+
+/// Creating a copy on a calendar with a sync token makes the pass read that calendar again;
+/// when that re-read fails, the copy calsync already made is still committed with the pass's
+/// error (found by the chaos run: dropped, its own writes came back as users' edits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_reread_after_writes_still_commits_them() {
+    let kind = ServerKind::Radicale;
+    let (calsync, cals) = Calsync::with_calendars("reread", &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("reread", &a, &b).await;
+    let event = uid("reread");
+    a.raw
+        .put("reread.ics", &timed_event(&event, "Reread", 18, 10, &[]))
+        .await;
+    let race = Race::new(&b, Interference::FailReread);
+    let connector = Arc::new(RacingConnector {
+        real: ProviderConnector::default(),
+        race: race.clone(),
+    });
+    let reports = sync_service(calsync.data_dir(), connector)
+        .run_pass(&PassOptions::default(), &NoProgress)
+        .await
+        .unwrap();
+    assert!(
+        race.fired.load(Ordering::SeqCst),
+        "no re-read: {reports:#?}"
+    );
+    assert!(
+        reports.iter().all(|r| !r.ok && !r.errors.is_empty()),
+        "the failed re-read is reported, so the job is retried: {reports:#?}"
+    );
+    Held::read(&b)
+        .await
+        .assert_exactly(&[&event], "after the pass");
+    let (tenant, store) = open_store(calsync.data_dir());
+    let link = store.list_links(&tenant).await.unwrap().remove(0);
+    let stored = store.load_link_state(&tenant, &link.id).await.unwrap();
+    let sides: Vec<_> = stored
+        .state
+        .shadows
+        .values()
+        .flat_map(|shadow| shadow.sides.keys().map(|c| c.as_str().to_string()))
+        .collect();
+    assert!(
+        sides.contains(&b.id),
+        "the copy on B is in the committed link state: {sides:?}"
+    );
+    calsync
+        .sync_expecting_nothing("the copy was committed by the failed pass")
         .await;
 }
