@@ -13,15 +13,20 @@ pub const NOTIFICATIONS_DUPLICATED: f64 = 0.10;
 pub const SERVER_ERRORS: f64 = 0.05;
 pub const RATE_LIMITED: f64 = 0.02;
 
-pub fn arm(rig: &Rig) {
-    let notifications = NotificationFaults {
-        drop: NOTIFICATIONS_DROPPED,
-        duplicate: NOTIFICATIONS_DUPLICATED,
-        jitter: Duration::from_millis(800),
-        ..NotificationFaults::default()
-    };
-    rig.google.notifier().set_faults(notifications.clone());
-    rig.graph.notifier().set_faults(notifications);
+pub fn arm(rig: &Rig, lossy_notifications: bool, api_errors: bool) {
+    if lossy_notifications {
+        let notifications = NotificationFaults {
+            drop: NOTIFICATIONS_DROPPED,
+            duplicate: NOTIFICATIONS_DUPLICATED,
+            jitter: Duration::from_millis(800),
+            ..NotificationFaults::default()
+        };
+        rig.google.notifier().set_faults(notifications.clone());
+        rig.graph.notifier().set_faults(notifications);
+    }
+    if !api_errors {
+        return;
+    }
     for faults in [rig.google.faults(), rig.graph.faults()] {
         // 503 and 500 alternate by rule order: the first rule takes 2.5 %, the second 2.5 %
         // of what is left, about 5 % in all.

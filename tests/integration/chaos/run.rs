@@ -24,18 +24,46 @@ pub struct Settings {
     pub deadline: Duration,
     /// Operations per second the clients make, at most.
     pub rate: u64,
+    pub faults: FaultSet,
+}
+
+/// Which faults a run injects: `CALSYNC_CHAOS_FAULTS` is `all` (the default), `none`, or a
+/// comma list of `notifications`, `errors` (5xx and 429), `expiry`, `kills`. `none` leaves only
+/// the concurrent clients, which tells merge problems from fault handling.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct FaultSet {
+    pub notifications: bool,
+    pub errors: bool,
+    pub expiry: bool,
+    pub kills: bool,
+}
+
+impl FaultSet {
+    fn parse(text: &str) -> FaultSet {
+        let on = |name: &str| text == "all" || text.split(',').any(|part| part.trim() == name);
+        FaultSet {
+            notifications: on("notifications"),
+            errors: on("errors"),
+            expiry: on("expiry"),
+            kills: on("kills"),
+        }
+    }
 }
 
 impl Settings {
-    /// `CALSYNC_CHAOS_OPS`, `CALSYNC_CHAOS_SEED`, `CALSYNC_CHAOS_DEADLINE_S` (default 120) and
-    /// `CALSYNC_CHAOS_RATE` (operations per second, default 10) override the defaults.
-    pub fn from_env(ops: usize, seed: u64) -> Settings {
+    /// `CALSYNC_CHAOS_OPS`, `CALSYNC_CHAOS_SEED`, `CALSYNC_CHAOS_DEADLINE_S` (default 120),
+    /// `CALSYNC_CHAOS_RATE` (operations per second, default 10) and `CALSYNC_CHAOS_FAULTS`
+    /// (see [`FaultSet`]) override the defaults.
+    pub fn from_env(ops: usize, seed: u64, faults: &str) -> Settings {
         let read = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
         Settings {
             ops: read("CALSYNC_CHAOS_OPS").map_or(ops, |n| n as usize),
             seed: read("CALSYNC_CHAOS_SEED").unwrap_or(seed),
             deadline: Duration::from_secs(read("CALSYNC_CHAOS_DEADLINE_S").unwrap_or(120)),
             rate: read("CALSYNC_CHAOS_RATE").unwrap_or(10).max(1),
+            faults: FaultSet::parse(
+                &std::env::var("CALSYNC_CHAOS_FAULTS").unwrap_or_else(|_| faults.into()),
+            ),
         }
     }
 }
@@ -61,11 +89,19 @@ pub async fn run(settings: Settings) {
     eprintln!("chaos: seed {seed}, {} operations", settings.ops);
     let mut world = World::build(seed).await;
     let setup = started.elapsed();
-    faults::arm(&world.rig);
+    faults::arm(
+        &world.rig,
+        settings.faults.notifications,
+        settings.faults.errors,
+    );
     let mut model = Model::default();
     let mut rng = StdRng::seed_from_u64(seed);
     let hrefs = HrefCache::default();
-    let kills = (settings.ops / 100).max(2);
+    let kills = if settings.faults.kills {
+        (settings.ops / 100).max(2)
+    } else {
+        0
+    };
     let kill_at: Vec<usize> = (1..=kills)
         .map(|k| k * settings.ops / (kills + 1))
         .collect();
@@ -91,7 +127,7 @@ pub async fn run(settings: Settings) {
             world.serve().await;
             restart_at = None;
         }
-        if rng.random_bool(EXPIRY_CHANCE) {
+        if rng.random_bool(EXPIRY_CHANCE) && settings.faults.expiry {
             expire(&world, &mut rng);
             counters.expiries += 1;
         }
@@ -123,6 +159,7 @@ pub async fn run(settings: Settings) {
         "chaos": {
             "seed": seed,
             "ops": settings.ops,
+            "faults_on": settings.faults,
             "ops_by_kind": counters.ops,
             "ops_skipped_not_found": counters.skipped,
             "faults": faults::injected(&world.rig, counters.expiries, counters.kills),
