@@ -16,7 +16,7 @@ use calsync_core::ports::{
     EventWriter, FetchedItem, LinkStore, ProviderError, PushSubscriptions, PushSupport,
     SyncStateStore, WriteOutcome,
 };
-use calsync_core::usecases::{Connector, Credentials, NoProgress, PassOptions};
+use calsync_core::usecases::{Connector, Credentials, LinkReport, NoProgress, PassOptions};
 use calsync_testkit::{ServerKind, TestCalendar};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -35,9 +35,11 @@ enum Interference {
     /// Sets the location.
     Edit,
     Delete,
-    /// Every change-feed read of the calendar after the first fails: the re-read after
-    /// calsync's writes fails.
-    FailReread,
+    /// Every change-feed read of the calendar from the `from`-th on (0-based) fails: 0 fails
+    /// the pass's check, 1 the re-read after its writes.
+    FailReads {
+        from: usize,
+    },
 }
 
 /// Another client's write just before calsync's first update to one calendar.
@@ -73,7 +75,7 @@ impl Race {
                 self.observer.put(&resource.0, &edited).await;
             }
             Interference::Delete => self.observer.delete(&resource.0).await,
-            Interference::FailReread => {}
+            Interference::FailReads { .. } => {}
         }
     }
 
@@ -100,6 +102,25 @@ impl Race {
             reports.iter().all(|r| r.ok && r.errors.is_empty()),
             "{kind}: the race is recovered within the pass: {reports:#?}"
         );
+    }
+}
+
+impl Race {
+    /// One pass with reads of the race's calendar failing; checks that they did.
+    async fn failing_pass(self: &Arc<Race>, calsync: &Calsync) -> Vec<LinkReport> {
+        let connector = Arc::new(RacingConnector {
+            real: ProviderConnector::default(),
+            race: self.clone(),
+        });
+        let reports = sync_service(calsync.data_dir(), connector)
+            .run_pass(&PassOptions::default(), &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            self.fired.load(Ordering::SeqCst),
+            "no failed read: {reports:#?}"
+        );
+        reports
     }
 }
 
@@ -151,9 +172,9 @@ impl ChangeFeed for RacingProvider {
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<ChangeBatch, ProviderError> {
         let race = &self.race;
-        if matches!(race.interference, Interference::FailReread)
+        if let Interference::FailReads { from } = race.interference
             && calendar.id.as_str() == race.calendar
-            && race.reads.fetch_add(1, Ordering::SeqCst) > 0
+            && race.reads.fetch_add(1, Ordering::SeqCst) >= from
         {
             race.fired.store(true, Ordering::SeqCst);
             return Err(ProviderError::Transient(
@@ -293,19 +314,9 @@ async fn a_failed_reread_after_writes_still_commits_them() {
     a.raw
         .put("reread.ics", &timed_event(&event, "Reread", 18, 10, &[]))
         .await;
-    let race = Race::new(&b, Interference::FailReread);
-    let connector = Arc::new(RacingConnector {
-        real: ProviderConnector::default(),
-        race: race.clone(),
-    });
-    let reports = sync_service(calsync.data_dir(), connector)
-        .run_pass(&PassOptions::default(), &NoProgress)
-        .await
-        .unwrap();
-    assert!(
-        race.fired.load(Ordering::SeqCst),
-        "no re-read: {reports:#?}"
-    );
+    let reports = Race::new(&b, Interference::FailReads { from: 1 })
+        .failing_pass(&calsync)
+        .await;
     assert!(
         reports.iter().all(|r| !r.ok && !r.errors.is_empty()),
         "the failed re-read is reported, so the job is retried: {reports:#?}"
@@ -329,4 +340,35 @@ async fn a_failed_reread_after_writes_still_commits_them() {
     calsync
         .sync_expecting_nothing("the copy was committed by the failed pass")
         .await;
+}
+
+/// A pass that fails on one calendar's check still commits the other calendars' checks: the
+/// deletion they consumed reaches the failed calendar on the next pass, which must not take
+/// the link for quiet (found by the chaos run: deletions stayed half done).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_seen_by_a_failed_pass_reaches_the_other_side_next_pass() {
+    let kind = ServerKind::Radicale;
+    let (calsync, cals) = Calsync::with_calendars("failed check", &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("failed-check", &a, &b).await;
+    let event = uid("doomed");
+    a.raw
+        .put("doomed.ics", &timed_event(&event, "Doomed", 19, 10, &[]))
+        .await;
+    calsync.sync().await;
+    Held::read(&b).await.assert_exactly(&[&event], "copied");
+    a.raw.delete("doomed.ics").await;
+    let reports = Race::new(&b, Interference::FailReads { from: 0 })
+        .failing_pass(&calsync)
+        .await;
+    assert!(reports.iter().all(|r| !r.ok), "{reports:#?}");
+    let pass = calsync.sync().await;
+    assert_eq!(
+        pass.ops(&b).deleted,
+        1,
+        "the deletion crossed over: {pass:#?}"
+    );
+    Held::read(&b)
+        .await
+        .assert_exactly(&[], "after the next pass");
 }
