@@ -10,6 +10,16 @@ use chrono::Utc;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// How often a client tries one write before the run fails.
+const ATTEMPTS: u32 = 30;
+
+/// A client's pause before trying again: a server that refused under load (Xandikos's 423 and
+/// 500 while it commits other writes) gets a moment, growing to 500 ms.
+async fn backoff(attempt: u32) {
+    let millis = (20 * u64::from(attempt)).min(500);
+    tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+}
+
 /// Where each tag was last seen, per calendar: saves a full scan per edit.
 #[derive(Default)]
 pub struct HrefCache {
@@ -69,8 +79,10 @@ impl HrefCache {
         let mut attempts = 0;
         while let Err(refused) = calendar.try_put(&name, &text).await {
             attempts += 1;
+            backoff(attempts).await;
             assert!(
-                refused.contains("423") && attempts < 8,
+                (refused.contains("answered 423") || refused.contains("answered 5"))
+                    && attempts < ATTEMPTS,
                 "{}: {refused}",
                 calendar.server.kind
             );
@@ -88,15 +100,19 @@ impl HrefCache {
     ) -> bool {
         let (names, lines, zone) = field_lines(field, value);
         // calsync writes too: a 412 means it did since we read; read again and redo the edit.
-        for _ in 0..8 {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                backoff(attempt).await;
+            }
             let Some((href, text, etag)) = self.find(calendar, tag).await else {
                 return false;
             };
             let edited = edit_master(&text, &names, lines.clone(), zone, Utc::now());
             match calendar.put_if_match(&href, &edited, &etag).await {
                 Ok(_) => return true,
-                // 423: Xandikos locks its store while it commits another write.
-                Err(412) | Err(404) | Err(423) => continue,
+                // 423: Xandikos locks its store while it commits another write; it also
+                // answers 500 now and then under concurrent writes. Clients try again.
+                Err(412 | 404 | 423 | 500..=599) => continue,
                 Err(status) => panic!(
                     "{}: PUT of an edit answered {status}:\n{edited}",
                     calendar.server.kind
@@ -104,7 +120,7 @@ impl HrefCache {
             }
         }
         panic!(
-            "{}: 8 edits of {tag} in a row met a 412 or 423",
+            "{}: {ATTEMPTS} edits of {tag} in a row were refused",
             calendar.server.kind
         )
     }

@@ -9,6 +9,7 @@ use super::verdict::{Verdict, judge};
 use super::world::World;
 use super::{cloud_client as cloud, faults, observe};
 use crate::cloud::sides::Side;
+use crate::e2e::harness::Pass;
 use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -175,7 +176,7 @@ pub async fn run(settings: Settings) {
     });
     eprintln!("{summary}");
     if !verdict.converged() {
-        explain(&mut world).await;
+        explain(&mut world, &model).await;
     }
     assert!(
         verdict.converged(),
@@ -193,25 +194,42 @@ pub async fn run(settings: Settings) {
     );
 }
 
-/// What calsync itself says once it did not converge: its status, and what one more
-/// `sync --once` (with `serve` stopped) plans and meets.
-async fn explain(world: &mut World) {
+/// What calsync itself says once it did not converge: its status, what one more
+/// `sync --once --full` (with `serve` stopped) plans and meets, and whether that repairs it.
+async fn explain(world: &mut World, model: &Model) {
     let status = world.rig.calsync.status().await;
     eprintln!(
         "chaos: calsync status after the deadline: {}",
-        status["links"]
+        status["links"][0]["status"]
     );
     world.rig.stop().await;
-    let pass = world.rig.calsync.try_sync().await;
+    let output = world
+        .rig
+        .calsync
+        .run(&["sync", "--once", "--full", "--json"], None)
+        .await;
+    match serde_json::from_slice::<Pass>(&output.stdout) {
+        Ok(pass) => eprintln!(
+            "chaos: one more `sync --once --full`: {} writes, operations {:?}, notices {:?}, \
+             errors {:?}",
+            pass.writes(),
+            pass.links.iter().map(|l| &l.operations).collect::<Vec<_>>(),
+            pass.notices(),
+            pass.links
+                .iter()
+                .flat_map(|l| &l.errors)
+                .collect::<Vec<_>>()
+        ),
+        Err(error) => eprintln!("chaos: `sync --once --full` printed no report: {error}"),
+    }
+    let after = check(world, model).await;
     eprintln!(
-        "chaos: one more `sync --once`: {} writes, notices {:?}, conflicts {:?}, errors {:?}",
-        pass.writes(),
-        pass.notices(),
-        pass.conflicts(),
-        pass.links
-            .iter()
-            .flat_map(|l| &l.errors)
-            .collect::<Vec<_>>()
+        "chaos: after that full pass: {}",
+        if after.converged() {
+            "converged".to_string()
+        } else {
+            format!("still {} problems", after.problems.len())
+        }
     );
 }
 
