@@ -6,7 +6,7 @@
 mod faults;
 mod latency;
 mod renewal;
-mod rig;
-mod sides;
+pub(crate) mod rig;
+pub(crate) mod sides;
 mod two_way;
 mod webhooks;

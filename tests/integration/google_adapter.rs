@@ -6,5 +6,5 @@ mod directory;
 mod errors;
 mod oauth;
 mod push;
-mod support;
+pub(crate) mod support;
 mod writes;

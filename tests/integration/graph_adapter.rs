@@ -5,5 +5,5 @@ mod change_feed;
 mod errors;
 mod push;
 mod recurrence;
-mod support;
+pub(crate) mod support;
 mod writes;

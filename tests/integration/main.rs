@@ -5,6 +5,7 @@
 
 mod aws;
 mod caldav_adapter;
+mod chaos;
 mod cloud;
 mod cloud_api;
 mod e2e;

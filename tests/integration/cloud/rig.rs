@@ -30,6 +30,8 @@ pub struct ServeTuning {
     pub channel_life: Option<u64>,
     /// Seconds between channel renewal checks.
     pub channel_upkeep: u64,
+    /// Only warnings and errors on stderr (long runs would drown the report in pass logs).
+    pub quiet: bool,
 }
 
 impl Default for ServeTuning {
@@ -39,6 +41,7 @@ impl Default for ServeTuning {
             push_fallback_poll: 600,
             channel_life: None,
             channel_upkeep: 1,
+            quiet: false,
         }
     }
 }
@@ -138,7 +141,14 @@ impl Rig {
         let child = self
             .calsync
             .command(&args)
-            .env("RUST_LOG", "calsync=info,calsync_core=info")
+            .env(
+                "RUST_LOG",
+                if tuning.quiet {
+                    "calsync=warn,calsync_core=warn"
+                } else {
+                    "calsync=info,calsync_core=info"
+                },
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -167,6 +177,23 @@ impl Rig {
             .expect("calsync serve did not stop on SIGTERM")
             .unwrap();
         assert!(status.success(), "calsync serve ended with {status}");
+    }
+
+    /// Kills `calsync serve` outright (SIGKILL), as a crash or an OOM kill would: no pass is
+    /// finished, nothing is flushed.
+    pub async fn kill(&mut self) {
+        let Some(mut child) = self.serve.take() else {
+            return;
+        };
+        child.start_kill().unwrap();
+        tokio::time::timeout(Duration::from_secs(30), child.wait())
+            .await
+            .expect("calsync serve did not die on SIGKILL")
+            .unwrap();
+    }
+
+    pub fn is_serving(&self) -> bool {
+        self.serve.is_some()
     }
 
     /// Waits until every linked push calendar has a live channel at its provider.

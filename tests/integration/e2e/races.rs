@@ -4,7 +4,7 @@
 
 use super::fixtures::{timed_event, uid};
 use super::harness::{Cal, Calsync};
-use super::library::sync_service;
+use super::library::{open_store, sync_service};
 use super::stored::{Held, rewrite, set_property, unfold};
 use async_trait::async_trait;
 use calsync_core::adapters::ProviderConnector;
@@ -13,13 +13,14 @@ use calsync_core::domain::{
 };
 use calsync_core::ports::{
     CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
-    EventWriter, FetchedItem, ProviderError, PushSubscriptions, PushSupport, WriteOutcome,
+    EventWriter, FetchedItem, LinkStore, ProviderError, PushSubscriptions, PushSupport,
+    SyncStateStore, WriteOutcome,
 };
-use calsync_core::usecases::{Connector, Credentials, NoProgress, PassOptions};
+use calsync_core::usecases::{Connector, Credentials, LinkReport, NoProgress, PassOptions};
 use calsync_testkit::{ServerKind, TestCalendar};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 on_every_server!(
     a_write_that_loses_a_race_keeps_both_edits_without_duplicates,
@@ -34,6 +35,11 @@ enum Interference {
     /// Sets the location.
     Edit,
     Delete,
+    /// Every change-feed read of the calendar from the `from`-th on (0-based) fails: 0 fails
+    /// the pass's check, 1 the re-read after its writes.
+    FailReads {
+        from: usize,
+    },
 }
 
 /// Another client's write just before calsync's first update to one calendar.
@@ -42,6 +48,8 @@ struct Race {
     observer: TestCalendar,
     interference: Interference,
     fired: AtomicBool,
+    /// Change-feed reads of the calendar so far.
+    reads: AtomicUsize,
     /// The real server refused calsync's write (412, or 404 for a deleted item).
     lost: AtomicBool,
 }
@@ -53,6 +61,7 @@ impl Race {
             observer: target.raw.clone(),
             interference,
             fired: AtomicBool::new(false),
+            reads: AtomicUsize::new(0),
             lost: AtomicBool::new(false),
         })
     }
@@ -66,6 +75,7 @@ impl Race {
                 self.observer.put(&resource.0, &edited).await;
             }
             Interference::Delete => self.observer.delete(&resource.0).await,
+            Interference::FailReads { .. } => {}
         }
     }
 
@@ -92,6 +102,25 @@ impl Race {
             reports.iter().all(|r| r.ok && r.errors.is_empty()),
             "{kind}: the race is recovered within the pass: {reports:#?}"
         );
+    }
+}
+
+impl Race {
+    /// One pass with reads of the race's calendar failing; checks that they did.
+    async fn failing_pass(self: &Arc<Race>, calsync: &Calsync) -> Vec<LinkReport> {
+        let connector = Arc::new(RacingConnector {
+            real: ProviderConnector::default(),
+            race: self.clone(),
+        });
+        let reports = sync_service(calsync.data_dir(), connector)
+            .run_pass(&PassOptions::default(), &NoProgress)
+            .await
+            .unwrap();
+        assert!(
+            self.fired.load(Ordering::SeqCst),
+            "no failed read: {reports:#?}"
+        );
+        reports
     }
 }
 
@@ -142,6 +171,16 @@ impl ChangeFeed for RacingProvider {
         cursor: &SyncCursor,
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<ChangeBatch, ProviderError> {
+        let race = &self.race;
+        if let Interference::FailReads { from } = race.interference
+            && calendar.id.as_str() == race.calendar
+            && race.reads.fetch_add(1, Ordering::SeqCst) >= from
+        {
+            race.fired.store(true, Ordering::SeqCst);
+            return Err(ProviderError::Transient(
+                "injected: the re-read fails".into(),
+            ));
+        }
         self.real.changes(calendar, cursor, window).await
     }
 }
@@ -260,4 +299,76 @@ async fn a_copy_deleted_while_calsync_updates_it_comes_back_with_the_edit(kind: 
     calsync
         .sync_expecting_nothing("the restored copy is stable")
         .await;
+}
+
+/// Creating a copy on a calendar with a sync token makes the pass read that calendar again;
+/// when that re-read fails, the copy calsync already made is still committed with the pass's
+/// error (found by the chaos run: dropped, its own writes came back as users' edits).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_reread_after_writes_still_commits_them() {
+    let kind = ServerKind::Radicale;
+    let (calsync, cals) = Calsync::with_calendars("reread", &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("reread", &a, &b).await;
+    let event = uid("reread");
+    a.raw
+        .put("reread.ics", &timed_event(&event, "Reread", 18, 10, &[]))
+        .await;
+    let reports = Race::new(&b, Interference::FailReads { from: 1 })
+        .failing_pass(&calsync)
+        .await;
+    assert!(
+        reports.iter().all(|r| !r.ok && !r.errors.is_empty()),
+        "the failed re-read is reported, so the job is retried: {reports:#?}"
+    );
+    Held::read(&b)
+        .await
+        .assert_exactly(&[&event], "after the pass");
+    let (tenant, store) = open_store(calsync.data_dir());
+    let link = store.list_links(&tenant).await.unwrap().remove(0);
+    let stored = store.load_link_state(&tenant, &link.id).await.unwrap();
+    let sides: Vec<_> = stored
+        .state
+        .shadows
+        .values()
+        .flat_map(|shadow| shadow.sides.keys().map(|c| c.as_str().to_string()))
+        .collect();
+    assert!(
+        sides.contains(&b.id),
+        "the copy on B is in the committed link state: {sides:?}"
+    );
+    calsync
+        .sync_expecting_nothing("the copy was committed by the failed pass")
+        .await;
+}
+
+/// A pass that fails on one calendar's check still commits the other calendars' checks: the
+/// deletion they consumed reaches the failed calendar on the next pass, which must not take
+/// the link for quiet (found by the chaos run: deletions stayed half done).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_seen_by_a_failed_pass_reaches_the_other_side_next_pass() {
+    let kind = ServerKind::Radicale;
+    let (calsync, cals) = Calsync::with_calendars("failed check", &[kind, kind]).await;
+    let (a, b) = (cals[0].clone(), cals[1].clone());
+    calsync.pair("failed-check", &a, &b).await;
+    let event = uid("doomed");
+    a.raw
+        .put("doomed.ics", &timed_event(&event, "Doomed", 19, 10, &[]))
+        .await;
+    calsync.sync().await;
+    Held::read(&b).await.assert_exactly(&[&event], "copied");
+    a.raw.delete("doomed.ics").await;
+    let reports = Race::new(&b, Interference::FailReads { from: 0 })
+        .failing_pass(&calsync)
+        .await;
+    assert!(reports.iter().all(|r| !r.ok), "{reports:#?}");
+    let pass = calsync.sync().await;
+    assert_eq!(
+        pass.ops(&b).deleted,
+        1,
+        "the deletion crossed over: {pass:#?}"
+    );
+    Held::read(&b)
+        .await
+        .assert_exactly(&[], "after the next pass");
 }

@@ -20,27 +20,7 @@ impl Setup {
     pub async fn new() -> Self {
         let graph = GraphEmulator::start(7).await;
         let calendar_id = graph.add_calendar("Calendar", true);
-        let (access_token, refresh_token) = graph.issue_tokens();
-        let endpoints = ProviderEndpoints::from_lookup(|name| match name {
-            "CALSYNC_GRAPH_API_URL" => Some(graph.api_url()),
-            "CALSYNC_MS_LOGIN_URL" => Some(graph.login_url()),
-            _ => None,
-        });
-        let account = GraphAccount::new(
-            &endpoints.graph_api,
-            endpoints.microsoft_oauth,
-            OAuthApp {
-                client_id: "calsync-tests".into(),
-                client_secret: None,
-            },
-            TokenSet {
-                access_token,
-                refresh_token: Some(refresh_token),
-                expires_at: None,
-            },
-            None,
-        )
-        .unwrap();
+        let account = account(&graph);
         let calendar = CalendarInfo {
             id: CalendarId::parse("cgraph").unwrap(),
             account: AccountId::parse("a1").unwrap(),
@@ -70,6 +50,31 @@ impl Setup {
             .await
             .unwrap()
     }
+}
+
+/// An account connected with freshly issued tokens.
+pub fn account(graph: &GraphEmulator) -> GraphAccount {
+    let (access_token, refresh_token) = graph.issue_tokens();
+    let endpoints = ProviderEndpoints::from_lookup(|name| match name {
+        "CALSYNC_GRAPH_API_URL" => Some(graph.api_url()),
+        "CALSYNC_MS_LOGIN_URL" => Some(graph.login_url()),
+        _ => None,
+    });
+    GraphAccount::new(
+        &endpoints.graph_api,
+        endpoints.microsoft_oauth,
+        OAuthApp {
+            client_id: "calsync-tests".into(),
+            client_secret: None,
+        },
+        TokenSet {
+            access_token,
+            refresh_token: Some(refresh_token),
+            expires_at: None,
+        },
+        None,
+    )
+    .unwrap()
 }
 
 /// The sync window of every test: the first half of 2026.

@@ -63,6 +63,32 @@ impl TestCalendar {
         }
     }
 
+    /// Replaces `resource_name` only if it is still at `etag` (`If-Match`), as a careful
+    /// client does: `Ok(new ETag)`, or `Err(status)` (412 when someone wrote in between, 404
+    /// when it is gone).
+    pub async fn put_if_match(
+        &self,
+        resource_name: &str,
+        ics: &str,
+        etag: &str,
+    ) -> Result<Option<String>, u16> {
+        let url = self.resource_url(resource_name);
+        let response = self
+            .send(
+                self.request(Method::PUT, &url)
+                    .header("Content-Type", "text/calendar; charset=utf-8")
+                    .header("If-Match", etag)
+                    .body(ics.to_string()),
+            )
+            .await;
+        let status = response.status();
+        if status.is_success() {
+            Ok(header(&response, "etag"))
+        } else {
+            Err(status.as_u16())
+        }
+    }
+
     /// The stored iCalendar text and its ETag, or None when the resource does not exist.
     pub async fn get(&self, resource_name: &str) -> Option<(String, String)> {
         let url = self.resource_url(resource_name);
@@ -89,6 +115,14 @@ impl TestCalendar {
         if !status.is_success() {
             panic!("{}: DELETE {url} answered {status}", self.server.kind);
         }
+    }
+
+    /// Deletes the resource, whatever state it is in; the status the server answered (404
+    /// when someone else deleted it first).
+    pub async fn try_delete(&self, resource_name: &str) -> u16 {
+        let url = self.resource_url(resource_name);
+        let response = self.send(self.request(Method::DELETE, &url)).await;
+        response.status().as_u16()
     }
 
     /// Every member as (href as the server wrote it, ETag), sorted by href, from a Depth:1

@@ -39,7 +39,8 @@ struct LinkPass<'a> {
 
 impl SyncService {
     /// Syncs one link; `report` says how it went. An `Err` is an error of the pass (store,
-    /// provider) that left nothing committed for the link.
+    /// provider) that left nothing committed for the link: it comes before any write. A
+    /// failure after writes is committed with them and reported in `report.errors`.
     pub(super) async fn sync_checked_link(
         &self,
         link: &Link,
@@ -161,13 +162,30 @@ impl LinkPass<'_> {
             // writes (a racing edit, a copy deleted right after we made it) is handled now.
             observations.clear();
             for calendar in &recheck {
-                self.recheck(calendar).await?;
-                // The listing was taken after this pass's writes: it supersedes their ETags.
-                self.index_writes.remove(calendar);
-                observations.extend(self.observe(calendar).await?);
+                if let Err(error) = self.reread(calendar, &mut observations).await {
+                    // The writes so far happened: commit them with the error (the job is
+                    // retried and reads again). Dropping them would leave copies unknown and
+                    // make our own writes look like users' edits on the next pass, stamped
+                    // with the provider's write time and so newer than the edits they carried.
+                    self.report.errors.push(error.to_string());
+                    return Ok((total, None));
+                }
             }
         }
         Ok((total, None))
+    }
+
+    /// Checks `calendar` again after this pass's writes and adds what it shows.
+    async fn reread(
+        &mut self,
+        calendar: &CalendarId,
+        observations: &mut Vec<Observation>,
+    ) -> Result<(), UseCaseError> {
+        self.recheck(calendar).await?;
+        // The listing was taken after this pass's writes: it supersedes their ETags.
+        self.index_writes.remove(calendar);
+        observations.extend(self.observe(calendar).await?);
+        Ok(())
     }
 
     /// The observations of one calendar, reading the bodies it needs; index corrections found
@@ -236,7 +254,9 @@ impl LinkPass<'_> {
         let now = self.scope.checker.now;
         let report = &mut *self.report;
         report.halted.clone_from(&halted);
-        report.ok = halted.is_none() && report.operations.values().all(|ops| ops.failed == 0);
+        report.ok = halted.is_none()
+            && report.errors.is_empty()
+            && report.operations.values().all(|ops| ops.failed == 0);
         let status = LinkStatus {
             halted,
             allow_mass_delete_once: false,
@@ -247,7 +267,14 @@ impl LinkPass<'_> {
                 self.status.last_success
             },
             last_error: report.halted.clone().or_else(|| {
-                (!report.ok).then(|| "some writes failed; they are retried on the next pass".into())
+                let writes_failed = report.operations.values().any(|ops| ops.failed > 0);
+                (!report.ok).then(|| {
+                    if writes_failed {
+                        "some writes failed; they are retried on the next pass".into()
+                    } else {
+                        "a re-read after this pass's writes failed; the pass is retried".into()
+                    }
+                })
             }),
             event_count: self.state.shadows.len(),
             version: self.status.version + 1,

@@ -10,7 +10,7 @@ pub use report::{CalendarOps, LinkReport, NoProgress, Progress};
 use super::check::{CalendarChecker, CheckError, Checked};
 use super::{AccountService, Connector, RetryPolicy, UseCaseError};
 use crate::domain::{AccountId, CalendarId, CalendarInfo, Link, LinkId, TenantId};
-use crate::ports::{CalendarCommit, CalendarProvider, Store, SyncCommit};
+use crate::ports::{CalendarCommit, CalendarProvider, LinkStatus, Store, SyncCommit};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use link_pass::PassScope;
@@ -204,12 +204,14 @@ impl SyncService {
         if !failed.is_empty() {
             report.ok = false;
             report.errors = failed;
+            self.record_failure(link, scope.checker.now).await;
         } else if let Err(error) = self
             .sync_checked_link(link, session, scope, &mut report)
             .await
         {
             report.ok = false;
             report.errors.push(error.to_string());
+            self.record_failure(link, scope.checker.now).await;
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
         if report.ok {
@@ -222,6 +224,29 @@ impl SyncService {
             tracing::warn!(errors = ?report.errors, halted = ?report.halted, "link not synced");
         }
         report
+    }
+
+    /// Marks a link whose pass failed before committing anything as run without success.
+    /// Its calendars' checks are committed without it (see `run_pass`), so the next checks may
+    /// report no change: without this mark the link would look quiet and be skipped, and the
+    /// changes those checks consumed would wait for the next unrelated change (found by the
+    /// chaos run: deletions under API errors never reached the other calendars).
+    async fn record_failure(&self, link: &Link, now: DateTime<Utc>) {
+        let recorded = async {
+            let current = self.store.link_status(&self.tenant, &link.id).await?;
+            let status = LinkStatus {
+                last_run: Some(now),
+                last_error: Some("the pass failed; it is retried".into()),
+                version: current.version + 1,
+                ..current.clone()
+            };
+            self.store
+                .put_link_status(&self.tenant, &link.id, current.version, &status)
+                .await
+        };
+        if let Err(error) = recorded.await {
+            tracing::warn!(%error, "could not record the failed pass");
+        }
     }
 
     async fn provider(

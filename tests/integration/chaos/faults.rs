@@ -1,0 +1,106 @@
+//! The faults of a run, injected by the emulators: 20 % of notifications dropped, 10 %
+//! duplicated, up to 800 ms of jitter (so they overtake each other), 5 % of API requests
+//! answered 5xx and 2 % 429 with Retry-After; sync tokens and delta links expired at random
+//! moments by the run itself. The CalDAV servers are reached directly (no fault proxy yet).
+
+use crate::cloud::rig::Rig;
+use calsync_emulators::common::{Fault, FaultRule, LoggedRequest, NotificationFaults};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub const NOTIFICATIONS_DROPPED: f64 = 0.20;
+pub const NOTIFICATIONS_DUPLICATED: f64 = 0.10;
+pub const SERVER_ERRORS: f64 = 0.05;
+pub const RATE_LIMITED: f64 = 0.02;
+
+pub fn arm(rig: &Rig, lossy_notifications: bool, api_errors: bool) {
+    if lossy_notifications {
+        let notifications = NotificationFaults {
+            drop: NOTIFICATIONS_DROPPED,
+            duplicate: NOTIFICATIONS_DUPLICATED,
+            jitter: Duration::from_millis(800),
+            ..NotificationFaults::default()
+        };
+        rig.google.notifier().set_faults(notifications.clone());
+        rig.graph.notifier().set_faults(notifications);
+    }
+    if !api_errors {
+        return;
+    }
+    for faults in [rig.google.faults(), rig.graph.faults()] {
+        // 503 and 500 alternate by rule order: the first rule takes 2.5 %, the second 2.5 %
+        // of what is left, about 5 % in all.
+        faults.add(FaultRule::random(SERVER_ERRORS / 2.0, Fault::Status(503)));
+        faults.add(FaultRule::random(SERVER_ERRORS / 2.0, Fault::Status(500)));
+        faults.add(FaultRule::random(
+            RATE_LIMITED,
+            Fault::RateLimited {
+                retry_after_secs: 1,
+            },
+        ));
+    }
+}
+
+pub fn disarm(rig: &Rig) {
+    rig.google
+        .notifier()
+        .set_faults(NotificationFaults::default());
+    rig.graph
+        .notifier()
+        .set_faults(NotificationFaults::default());
+    rig.google.faults().clear();
+    rig.graph.faults().clear();
+}
+
+/// What the faults did, counted from the emulators' own records.
+pub fn injected(rig: &Rig, expiries: usize, kills: usize) -> Value {
+    let deliveries: Vec<_> = rig
+        .google
+        .notifier()
+        .deliveries()
+        .into_iter()
+        .chain(rig.graph.notifier().deliveries())
+        .collect();
+    let requests: Vec<LoggedRequest> = rig
+        .google
+        .log()
+        .all()
+        .into_iter()
+        .chain(rig.graph.log().all())
+        .collect();
+    let count = |status: fn(u16) -> bool| requests.iter().filter(|r| status(r.status)).count();
+    json!({
+        "notifications_sent": deliveries.iter().filter(|d| !d.dropped).count(),
+        "notifications_dropped": deliveries.iter().filter(|d| d.dropped).count(),
+        "api_requests": requests.len(),
+        "http_5xx": count(|s| s >= 500),
+        "http_429": count(|s| s == 429),
+        "http_410_after_expiry": count(|s| s == 410),
+        "sync_state_expiries": expiries,
+        "serve_killed": kills,
+    })
+}
+
+/// The refused API requests of the last `seconds`, as `METHOD path -> status` with counts: what
+/// calsync keeps trying after the faults stopped.
+pub fn recent_refusals(rig: &Rig, seconds: i64) -> Vec<String> {
+    let since = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds);
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (provider, log) in [("google", rig.google.log()), ("graph", rig.graph.log())] {
+        for request in log
+            .all()
+            .into_iter()
+            .filter(|r| r.at > since && r.status >= 400)
+        {
+            let line = format!(
+                "{provider} {} {} -> {}",
+                request.method, request.path, request.status
+            );
+            *counts.entry(line).or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(line, n)| format!("{n} x {line}"))
+        .collect()
+}
