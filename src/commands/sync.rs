@@ -22,6 +22,7 @@ pub async fn run(app: &Embedded, args: SyncArgs) -> anyhow::Result<ExitCode> {
     let options = PassOptions {
         full_reconcile: args.full,
         links: None,
+        check_only: None,
     };
     let reports = app
         .sync()

@@ -146,6 +146,28 @@ impl CalendarChecker<'_> {
         })
     }
 
+    /// A calendar this pass does not ask its provider about: unchanged, as stored.
+    pub async fn as_stored(&self, info: CalendarInfo) -> Result<Checked, CheckError> {
+        let state = self.store.calendar_state(self.tenant, &info.id).await?;
+        let index = self.store.item_index(self.tenant, &info.id).await?;
+        Ok(Checked {
+            commit: CalendarCommit {
+                calendar: info.id.clone(),
+                state,
+                index: BTreeMap::new(),
+                replace_index: false,
+            },
+            calendar: CheckedCalendar {
+                info,
+                index,
+                bodies: BTreeMap::new(),
+                windowed: false,
+            },
+            unchanged: true,
+            worth_recording: false,
+        })
+    }
+
     /// The commit recording a failed check: the cursor stays, the error shows in `status`.
     pub async fn failure(&self, info: &CalendarInfo, error: &CheckError) -> CalendarCommit {
         let prior = self

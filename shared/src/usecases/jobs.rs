@@ -104,7 +104,9 @@ impl JobRunner {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let result = self.sync_links(all_links, &mine, full).await;
+        // A daily reconciliation asks about every calendar; otherwise only the named ones.
+        let check_only = (!full).then(|| calendars.iter().cloned().collect());
+        let result = self.sync_links(all_links, &mine, full, check_only).await;
         self.release_leases(&mine).await;
         Ok(JobDone {
             reports: result?,
@@ -118,6 +120,7 @@ impl JobRunner {
         all_links: Vec<Link>,
         links: &[LinkId],
         full: bool,
+        check_only: Option<BTreeSet<CalendarId>>,
     ) -> Result<Vec<LinkReport>, JobError> {
         if links.is_empty() {
             return Ok(Vec::new());
@@ -125,6 +128,7 @@ impl JobRunner {
         let options = PassOptions {
             full_reconcile: full,
             links: Some(links.to_vec()),
+            check_only,
         };
         let reports = self
             .sync

@@ -9,18 +9,23 @@ use std::time::Duration;
 pub struct PollBudget {
     tokens: f64,
     capacity: f64,
+    started: bool,
 }
 
 /// How much of the budget may be saved for later: a night's worth per calendar, so quiet
 /// hours pay for the working day's faster checks.
 const SAVED_PER_CALENDAR: Duration = Duration::from_secs(8 * 3600);
+/// What a poller starts with: half an hour's worth per calendar, so the first minutes after a
+/// start (calendars just linked, someone trying calsync out) get the fast pace too.
+const STARTING_SAVINGS_PER_CALENDAR: Duration = Duration::from_secs(30 * 60);
 
 impl PollBudget {
-    /// Starts empty: the first bursts are paid by the quiet time before them.
+    /// Nothing saved until the first [`Self::earn`], which adds the starting savings.
     pub fn new() -> Self {
         Self {
             tokens: 0.0,
             capacity: 0.0,
+            started: false,
         }
     }
 
@@ -28,7 +33,12 @@ impl PollBudget {
     pub fn earn(&mut self, calendars: usize, budget: Duration, elapsed: Duration) {
         let per_calendar = 1.0 / budget.as_secs_f64().max(1.0);
         self.capacity = calendars as f64 * per_calendar * SAVED_PER_CALENDAR.as_secs_f64();
-        self.tokens = (self.tokens + calendars as f64 * per_calendar * elapsed.as_secs_f64())
+        let mut earned = elapsed;
+        if !self.started && calendars > 0 {
+            self.started = true;
+            earned += STARTING_SAVINGS_PER_CALENDAR;
+        }
+        self.tokens = (self.tokens + calendars as f64 * per_calendar * earned.as_secs_f64())
             .min(self.capacity);
     }
 

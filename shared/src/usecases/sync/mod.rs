@@ -28,6 +28,11 @@ pub struct PassOptions {
     pub full_reconcile: bool,
     /// Only these links (all when `None`).
     pub links: Option<Vec<LinkId>>,
+    /// Ask the providers about these calendars only (all when `None`); the links' other
+    /// calendars are taken as stored. A job names the calendars that are due or were
+    /// notified: the others have checks of their own, and asking about them too would spend
+    /// the polling budget of every calendar of a link on its busiest member.
+    pub check_only: Option<BTreeSet<CalendarId>>,
 }
 
 #[derive(Clone)]
@@ -91,7 +96,8 @@ impl SyncService {
             window: widest_window(&links, now),
         };
         let mut session = Session::default();
-        self.check_calendars(&links, &checker, &mut session).await?;
+        self.check_calendars(&links, &checker, options.check_only.as_ref(), &mut session)
+            .await?;
         let scope = PassScope {
             link_ids: &link_ids,
             checker: &checker,
@@ -126,6 +132,7 @@ impl SyncService {
         &self,
         links: &[Link],
         checker: &CalendarChecker<'_>,
+        check_only: Option<&BTreeSet<CalendarId>>,
         session: &mut Session,
     ) -> Result<(), UseCaseError> {
         let calendars: BTreeMap<CalendarId, CalendarInfo> = self
@@ -155,8 +162,13 @@ impl SyncService {
             .filter_map(|calendar| {
                 let info = calendars.get(*calendar)?.clone();
                 let provider = session.providers.get(&info.account)?.clone();
+                let ask = check_only.is_none_or(|only| only.contains(*calendar));
                 Some(async move {
-                    let result = checker.check(provider.as_ref(), info.clone()).await;
+                    let result = if ask {
+                        checker.check(provider.as_ref(), info.clone()).await
+                    } else {
+                        checker.as_stored(info.clone()).await
+                    };
                     (info, result)
                 })
             })
