@@ -8,6 +8,7 @@ mod detection;
 mod engine;
 mod measure;
 mod poll_scale;
+mod propagation;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ enum Bench {
     /// CalDAV change checks per second and per CPU-second through calsync's adapter, against
     /// a local endpoint answering after 120 ms, beside a bare HTTP client.
     PollScale(poll_scale::PollScaleArgs),
+    /// A change on one provider until visible on the other, through `calsync serve` with
+    /// webhooks, at 0 and 50 ms injected provider latency: p50/p95/p99 per direction.
+    Propagation(propagation::PropagationArgs),
     /// The endpoint `poll-scale` starts as its child process.
     #[command(hide = true)]
     PollScaleServer(poll_scale::server::ServerArgs),
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
             Bench::Detection(args) => detection::run(args).await,
             Bench::Engine(args) => engine::run(args).await,
             Bench::PollScale(args) => poll_scale::run(args).await,
+            Bench::Propagation(args) => propagation::run(args).await,
             Bench::PollScaleServer(args) => poll_scale::server::run(args).await,
         }
     });
