@@ -137,6 +137,7 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
                 args.changes
             ));
             let before = track.destination.observer_load();
+            let requests_before = world.provider_requests();
             let outcome = track
                 .run(
                     &format!("{name} {latency_ms}ms"),
@@ -156,7 +157,8 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
                 percentile(&outcome.seconds, 0.5),
                 percentile(&outcome.seconds, 0.99)
             ));
-            directions.push(direction(&outcome, *pacing, load));
+            let requests = world.provider_requests() - requests_before;
+            directions.push(direction(&outcome, *pacing, load, requests));
         }
         let mut directions = directions.into_iter();
         let mut next = || directions.next().context("a direction was not measured");

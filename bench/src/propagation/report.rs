@@ -49,6 +49,7 @@ pub struct Direction {
     p99: Figure,
     mean: Figure,
     max: Figure,
+    provider_api_requests_per_change: Figure,
     #[serde(skip_serializing_if = "Option::is_none")]
     observer_ctag_checks: Option<Figure>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +71,12 @@ struct TargetsMet {
     graph_to_google_p99: Option<bool>,
 }
 
-pub fn direction(outcome: &Outcome, pacing: Pacing, load: Option<(u64, Duration)>) -> Direction {
+pub fn direction(
+    outcome: &Outcome,
+    pacing: Pacing,
+    load: Option<(u64, Duration)>,
+    provider_requests: usize,
+) -> Direction {
     let samples = &outcome.seconds;
     let n = samples.len();
     let how = |what: &str| {
@@ -97,6 +103,14 @@ pub fn direction(outcome: &Outcome, pacing: Pacing, load: Option<(u64, Duration)
         p99: Figure::seconds(percentile(samples, 0.99), how("p99")),
         mean: Figure::seconds(mean, how("mean")),
         max: Figure::seconds(max, how("max")),
+        provider_api_requests_per_change: Figure::of(
+            provider_requests as f64 / n.max(1) as f64,
+            "requests",
+            2,
+            "API requests the Google and Graph emulators answered during the run (calsync's \
+             passes, including the echo of its own writes and any polls) / changes: each one \
+             costs the injected latency",
+        ),
         observer_ctag_checks: load.map(|(requests, _)| {
             Figure::of(
                 requests as f64,

@@ -122,6 +122,11 @@ impl World {
         self.graph.faults().set_latency(latency);
     }
 
+    /// API requests both emulators answered so far (not their outgoing notifications).
+    pub fn provider_requests(&self) -> usize {
+        self.google.log().all().len() + self.graph.log().all().len()
+    }
+
     /// Stops serve as systemd would; it must finish cleanly.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let log = self.serve_log.clone();
