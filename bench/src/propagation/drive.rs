@@ -15,7 +15,8 @@ const CHANGE_DEADLINE: Duration = Duration::from_secs(90);
 /// When the next change is made.
 #[derive(Debug, Clone, Copy)]
 pub enum Pacing {
-    /// Once the previous change is visible: each change crosses an idle runtime (push).
+    /// Once the previous change is visible and the runtime is idle again (its echo pass,
+    /// caused by its own write, done): each change crosses alone (push).
     OneAtATime,
     /// After a random pause of 0 to twice `mean_gap`, whatever is still in flight: changes
     /// land at random moments of the poll cycle, as users' edits do (polled calendars).
@@ -57,11 +58,13 @@ impl<'w> Track<'w> {
 
     /// Makes `changes` changes titled `<label> <n>`: every other one is a title edit of an
     /// event that already crossed (a create while none has), the rest creates.
+    /// `idle` tells whether calsync is done with earlier changes (for [`Pacing::OneAtATime`]).
     pub async fn run(
         &mut self,
         label: &str,
         changes: usize,
         pacing: Pacing,
+        idle: &dyn Fn() -> bool,
         rng: &mut StdRng,
     ) -> anyhow::Result<Outcome> {
         let mut outcome = Outcome::default();
@@ -70,7 +73,7 @@ impl<'w> Track<'w> {
         let mut made = 0;
         while made < changes || !pending.is_empty() {
             let due = match pacing {
-                Pacing::OneAtATime => pending.is_empty(),
+                Pacing::OneAtATime => pending.is_empty() && idle(),
                 Pacing::Spread { .. } => Instant::now() >= next_change,
             };
             if made < changes && due {

@@ -109,6 +109,12 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
             ),
         ),
     ];
+    // Quiet for longer than a request takes: no pass is running.
+    let idle_window = |latency: Duration| latency + Duration::from_millis(100);
+    let idle_now = |window: Duration| {
+        let world = &world;
+        move || world.providers_quiet_for(window)
+    };
     for (name, pacing, track) in &mut tracks {
         note(&format!("{name}: {WARM_UP_CHANGES} warm-up changes"));
         track
@@ -116,6 +122,7 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
                 &format!("{name} warm-up"),
                 WARM_UP_CHANGES,
                 *pacing,
+                &idle_now(idle_window(Duration::ZERO)),
                 &mut rng,
             )
             .await
@@ -129,7 +136,9 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
 
     let mut runs = Vec::new();
     for &latency_ms in &args.latencies_ms {
-        world.set_latency(Duration::from_millis(latency_ms));
+        let latency = Duration::from_millis(latency_ms);
+        world.set_latency(latency);
+        let idle = idle_now(idle_window(latency));
         let mut directions = Vec::new();
         for (name, pacing, track) in &mut tracks {
             note(&format!(
@@ -143,6 +152,7 @@ pub async fn run(args: PropagationArgs) -> anyhow::Result<()> {
                     &format!("{name} {latency_ms}ms"),
                     args.changes,
                     *pacing,
+                    &idle,
                     &mut rng,
                 )
                 .await

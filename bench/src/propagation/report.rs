@@ -92,7 +92,10 @@ pub fn direction(
         creates: outcome.creates,
         edits: outcome.edits,
         pacing: match pacing {
-            Pacing::OneAtATime => "one change at a time, each once the previous was visible".into(),
+            Pacing::OneAtATime => "one change at a time, each once the previous was visible \
+                                   and neither emulator had answered a request for the injected \
+                                   latency + 100 ms (calsync idle, its echo pass done)"
+                .into(),
             Pacing::Spread { mean_gap } => format!(
                 "changes at random pauses of 0-{} ms, whatever is in flight",
                 2 * mean_gap.as_millis()

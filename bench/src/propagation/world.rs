@@ -127,6 +127,17 @@ impl World {
         self.google.log().all().len() + self.graph.log().all().len()
     }
 
+    /// Neither emulator answered an API request for `window`: calsync's passes are over (a
+    /// pass makes its requests back to back, so a gap longer than the injected latency ends it).
+    pub fn providers_quiet_for(&self, window: Duration) -> bool {
+        let since = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+        let last = [self.google.log().last_at(), self.graph.log().last_at()]
+            .into_iter()
+            .flatten()
+            .max();
+        last.is_none_or(|at| chrono::Utc::now() - at >= since)
+    }
+
     /// Stops serve as systemd would; it must finish cleanly.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let log = self.serve_log.clone();
