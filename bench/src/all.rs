@@ -26,6 +26,7 @@ fn suite(args: &AllArgs) -> Vec<(&'static str, Vec<String>)> {
         ("engine", vec![]),
         ("detection", vec![]),
         ("poll-scale", vec![]),
+        ("propagation", vec![]),
         (
             "caldav",
             vec!["--events".into(), args.caldav_events.to_string()],
