@@ -5,6 +5,7 @@
 #
 #   scripts/bench.sh                          calsync-bench all --json (every benchmark)
 #   scripts/bench.sh caldav --events 2000     any calsync-bench arguments
+#   scripts/bench.sh propagation --json       change → visible through `calsync serve` (Radicale + emulators)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/servers.sh

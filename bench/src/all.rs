@@ -27,7 +27,10 @@ fn suite(args: &AllArgs) -> Vec<(&'static str, Vec<String>)> {
         ("detection", vec![]),
         ("poll-scale", vec![]),
         ("lambda-init", vec![]),
-        ("cost", vec![]),
+        // 15 counted minutes per scenario (the settling minutes come on top) keep the run
+        // under ten minutes; counts scale linearly with the minutes.
+        ("cost", vec!["--minutes".into(), "15".into()]),
+        ("propagation", vec![]),
         (
             "caldav",
             vec!["--events".into(), args.caldav_events.to_string()],

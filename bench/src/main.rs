@@ -10,6 +10,7 @@ mod engine;
 mod lambda_init;
 mod measure;
 mod poll_scale;
+mod propagation;
 mod stack;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,9 @@ enum Bench {
     /// Dollars per calendar-month on AWS from counted operations (moto_server behind a
     /// counting proxy) for 15 s polling and for push-only calendars.
     Cost(cost::CostArgs),
+    /// A change on one provider until visible on the other, through `calsync serve` with
+    /// webhooks, at 0 and 50 ms injected provider latency: p50/p95/p99 per direction.
+    Propagation(propagation::PropagationArgs),
     /// The endpoint `poll-scale` starts as its child process.
     #[command(hide = true)]
     PollScaleServer(poll_scale::server::ServerArgs),
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
             Bench::Detection(args) => detection::run(args).await,
             Bench::Engine(args) => engine::run(args).await,
             Bench::PollScale(args) => poll_scale::run(args).await,
+            Bench::Propagation(args) => propagation::run(args).await,
             Bench::PollScaleServer(args) => poll_scale::server::run(args).await,
             Bench::LambdaInit(args) => lambda_init::run(args).await,
             Bench::Cost(args) => cost::run(args).await,

@@ -74,6 +74,18 @@ impl CaldavServer {
     /// The server of this kind from the `CALSYNC_TEST_<KIND>_{URL,USER,PASS}` variables.
     /// Panics when they are not set: the servers exist only inside `scripts/test.sh`.
     pub fn get(kind: ServerKind) -> CaldavServer {
+        Self::from_env(kind).unwrap_or_else(|missing| {
+            panic!(
+                "{missing} is not set, so there is no {kind} test server: run scripts/test.sh, \
+                 which starts the servers (or `eval \"$(scripts/servers.sh start)\"` \
+                 before cargo test)"
+            )
+        })
+    }
+
+    /// The server of this kind from the environment, or the name of the first variable
+    /// missing (for callers that explain how to start it themselves, like the benchmarks).
+    pub fn from_env(kind: ServerKind) -> Result<CaldavServer, String> {
         Self::from_lookup(kind, |name| std::env::var(name).ok())
     }
 
@@ -81,28 +93,25 @@ impl CaldavServer {
         ServerKind::ALL.into_iter().map(Self::get).collect()
     }
 
-    fn from_lookup(kind: ServerKind, lookup: impl Fn(&str) -> Option<String>) -> CaldavServer {
+    fn from_lookup(
+        kind: ServerKind,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<CaldavServer, String> {
         let prefix = kind.env_prefix();
         let var = |suffix: &str| {
             let name = format!("{prefix}_{suffix}");
-            lookup(&name).filter(|value| !value.is_empty()).unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set, so there is no {kind} test server: run scripts/test.sh, \
-                     which starts the servers (or `eval \"$(scripts/servers.sh start)\"` \
-                     before cargo test)"
-                )
-            })
+            lookup(&name).filter(|value| !value.is_empty()).ok_or(name)
         };
-        let mut root_url = var("URL");
+        let mut root_url = var("URL")?;
         if !root_url.ends_with('/') {
             root_url.push('/');
         }
-        CaldavServer {
+        Ok(CaldavServer {
             kind,
             root_url,
-            username: var("USER"),
-            password: var("PASS"),
-        }
+            username: var("USER")?,
+            password: var("PASS")?,
+        })
     }
 
     /// What a user would type into `calsync account add`: the server's root, from which
@@ -194,7 +203,8 @@ mod tests {
         ]);
         let server = CaldavServer::from_lookup(ServerKind::Davical, |name| {
             vars.get(name).map(|v| v.to_string())
-        });
+        })
+        .unwrap();
         assert_eq!(server.root_url, "http://127.0.0.1:1/caldav.php/");
         assert_eq!(
             server.calendar_home_url(),
@@ -204,9 +214,11 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "run scripts/test.sh, which starts the servers")]
-    fn missing_variables_tell_how_to_start_the_servers() {
-        CaldavServer::from_lookup(ServerKind::Radicale, |_| None);
+    fn a_missing_variable_is_named() {
+        let missing = CaldavServer::from_lookup(ServerKind::Radicale, |name| {
+            (name == "CALSYNC_TEST_RADICALE_URL").then(|| "http://127.0.0.1:1/".to_string())
+        });
+        assert_eq!(missing, Err("CALSYNC_TEST_RADICALE_USER".to_string()));
     }
 
     #[test]

@@ -29,6 +29,11 @@ impl RequestLog {
         self.entries.lock().unwrap().clone()
     }
 
+    /// When the latest request was answered: how long an emulator has been quiet.
+    pub fn last_at(&self) -> Option<DateTime<Utc>> {
+        self.entries.lock().unwrap().last().map(|entry| entry.at)
+    }
+
     pub fn matching(&self, method: &str, path_contains: &str) -> Vec<LoggedRequest> {
         self.all()
             .into_iter()

@@ -112,3 +112,21 @@ fn listings_keep_cancelled_instances_drop_deleted_events_and_expire_tokens() {
     state.calendars.get_mut(CAL).unwrap().generation += 1;
     assert_eq!(list(&state, CAL, &delta).unwrap_err().status, 410);
 }
+
+#[tokio::test]
+async fn live_summaries_show_current_titles_and_leave_out_deleted_events() {
+    let emulator = super::GoogleEmulator::start().await;
+    emulator.add_calendar(CAL, "Me");
+    let kept = emulator.insert_event(CAL, body("kept1")).unwrap();
+    emulator.insert_event(CAL, body("gone1")).unwrap();
+    emulator
+        .patch_event(
+            CAL,
+            kept["id"].as_str().unwrap(),
+            json!({"summary": "renamed"}),
+        )
+        .unwrap();
+    emulator.delete_event(CAL, "gone1").unwrap();
+    assert_eq!(emulator.live_summaries(CAL), vec!["renamed".to_string()]);
+    assert!(emulator.live_summaries("nobody@example.org").is_empty());
+}

@@ -86,6 +86,16 @@ impl GraphEmulator {
         self.server.base_url.clone()
     }
 
+    /// The environment that points a calsync process at this emulator, with an OAuth client
+    /// id it accepts.
+    pub fn calsync_env(&self) -> Vec<(String, String)> {
+        vec![
+            ("CALSYNC_GRAPH_API_URL".into(), self.api_url()),
+            ("CALSYNC_MS_LOGIN_URL".into(), self.login_url()),
+            ("CALSYNC_MS_CLIENT_ID".into(), "calsync-e2e".into()),
+        ]
+    }
+
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
     }
