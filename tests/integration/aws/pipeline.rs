@@ -165,6 +165,26 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
     assert!(done.reports.iter().all(|r| r.writes() == 0));
     assert_eq!(stored_states(&world, &calendars).await, before);
 
+    // A job naming only the Radicale calendar (its poll came due) asks Google nothing: the
+    // Google calendar has checks of its own, and polling budgets are per calendar.
+    world.google.log().clear();
+    world
+        .services()
+        .runner
+        .run(&Job::Sync {
+            tenant: world.tenant.clone(),
+            calendars: vec![dav_id.clone()],
+            reason: SyncReason::Poll,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        world.google.log().all().len(),
+        0,
+        "{:?}",
+        world.google.log().all()
+    );
+
     // Every message was handled: none failed, nothing in the DLQ.
     assert!(
         source.log.iter().all(|i| i.failed.is_empty()),
