@@ -4,7 +4,9 @@
 //! unit edited on several calendars to the side whose event was modified last (LAST-MODIFIED,
 //! event-wide, second precision on CalDAV). So the last write of a field wins, except that a
 //! calendar whose later edit of *another* field of the same event was not yet merged may carry
-//! its own older value of this field along. [`Logical::admissible`] is exactly that set.
+//! its own older value of this field along; and an event deleted on one calendar while
+//! edited on another comes back as calsync last read it, possibly without the deleting
+//! calendar's last edits. [`Logical::admissible`] is exactly that set.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -242,6 +244,22 @@ impl Logical {
                 .any(|(at, c)| *c == calendar && *at + CLOCK_SLACK > last.at);
             if touched_later && !values.contains(&&own.value) {
                 values.push(&own.value);
+            }
+        }
+        // A deletion overruled by an edit elsewhere brings the event back as calsync last
+        // saw it: edits made on the deleting calendar may not have been read before the
+        // deletion hid them (a provider reports a deleted event without its last contents).
+        if let Some(Deletion {
+            calendar: deleter,
+            contested: true,
+        }) = &self.deleted
+        {
+            let unseen = writes.iter().filter(|w| w.calendar == *deleter);
+            let others_last = writes.iter().rev().find(|w| w.calendar != *deleter);
+            for write in unseen.chain(others_last) {
+                if !values.contains(&&write.value) {
+                    values.push(&write.value);
+                }
             }
         }
         values

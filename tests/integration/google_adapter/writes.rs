@@ -20,7 +20,7 @@ async fn read_back(google: &Google, id: &RemoteId) -> Event {
 }
 
 #[tokio::test]
-async fn a_create_retried_after_a_lost_answer_conflicts_and_leaves_one_event() {
+async fn a_create_retried_after_a_lost_answer_conflicts_and_a_deleted_copy_is_restored() {
     let google = Google::new().await;
     google.emulator.lose_next_answer("POST", "/events");
     let event = timed("Busy", "20260105T090000", "20260105T100000");
@@ -44,16 +44,25 @@ async fn a_create_retried_after_a_lost_answer_conflicts_and_leaves_one_event() {
     assert_eq!(live.len(), 1);
     assert_eq!(live[0]["id"], key(1).as_str());
 
-    // The id of a deleted copy stays taken, as on Google.
+    // The id of a deleted copy stays taken, as on Google: creating it again (an edit
+    // elsewhere beat the deletion) restores the cancelled event in place.
     google
         .emulator
         .delete_event(CALENDAR, key(1).as_str())
         .unwrap();
-    let again = google.account.create(&google.info, &key(1), &event).await;
-    assert!(
-        matches!(again, Err(ProviderError::PreconditionFailed)),
-        "{again:?}"
-    );
+    assert!(google.emulator.live_events(CALENDAR).is_empty());
+    let mut edited = event.clone();
+    edited.master.as_mut().unwrap().summary = Some("Busy, moved".into());
+    let restored = google
+        .account
+        .create(&google.info, &key(1), &edited)
+        .await
+        .unwrap();
+    assert_eq!(restored.remote_id.0, key(1).as_str());
+    let live = google.emulator.live_events(CALENDAR);
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0]["summary"], "Busy, moved");
+    assert_eq!(live[0]["status"], "confirmed");
 }
 
 #[tokio::test]

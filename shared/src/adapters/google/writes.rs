@@ -56,7 +56,15 @@ pub(super) async fn create(
     let mut body = master_body(event, &master);
     body.id = Some(key.as_str().to_string());
     let call = events_call(Method::POST, calendar_id, None).json(to_json(&body)?);
-    let created: WireEvent = client.send(&call).await?.json("events.insert")?;
+    let created: WireEvent = match client.send(&call).await {
+        Ok(reply) => reply.json("events.insert")?,
+        // 409: the id is taken, by a copy whose answer was lost (the caller reads it back)
+        // or by a copy deleted earlier, which Google keeps cancelled under its id.
+        Err(ProviderError::PreconditionFailed) => {
+            restore_cancelled(client, calendar_id, key.as_str(), body).await?
+        }
+        Err(other) => return Err(other),
+    };
     let master_etag = created.etag.unwrap_or_default();
     let written = if event.master.is_some() {
         write_overrides(client, calendar_id, key.as_str(), event, &BTreeMap::new()).await?
@@ -67,6 +75,33 @@ pub(super) async fn create(
         remote_id: RemoteId(key.as_str().to_string()),
         etag: written.map(|exceptions| compose(&master_etag, &exceptions)),
     })
+}
+
+/// Brings a deleted copy back (an edit elsewhere beat its deletion): Google keeps deleted
+/// events, cancelled, under their id, and refuses a new event with that id, so the copy is
+/// restored in place, by a PATCH that confirms it again. A live event under the id stays
+/// `PreconditionFailed`: the copy a lost answer made.
+async fn restore_cancelled(
+    client: &GoogleClient,
+    calendar_id: &str,
+    id: &str,
+    mut body: WireEvent,
+) -> Result<WireEvent, ProviderError> {
+    let call = Call::get(&["calendars", calendar_id, "events", id]);
+    let current: WireEvent = match client.send(&call).await {
+        Ok(reply) => reply.json("events.get")?,
+        Err(ProviderError::NotFound) => return Err(ProviderError::PreconditionFailed),
+        Err(other) => return Err(other),
+    };
+    if !current.is_cancelled() {
+        return Err(ProviderError::PreconditionFailed);
+    }
+    body.id = None;
+    body.status = Some("confirmed".to_string());
+    let call = events_call(Method::PATCH, calendar_id, Some(id))
+        .if_match(current.etag.as_deref())
+        .json(to_json(&body)?);
+    client.send(&call).await?.json("events.patch")
 }
 
 pub(super) async fn update(
