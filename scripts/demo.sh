@@ -111,7 +111,7 @@ delete_event bob/home dentist-1
 await alice/work "Dentist" absent
 
 say "6. Where things stand"
-run "$calsync" status
+run "$calsync" status --interval "$interval"
 echo
 echo "alice/work holds: $(summaries alice/work | paste -sd, -)"
 echo "bob/home holds:   $(summaries bob/home | paste -sd, -)"
