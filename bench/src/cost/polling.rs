@@ -11,10 +11,10 @@ use super::ledger::Ledger;
 use super::world::World;
 use super::{CostArgs, MINUTES_PER_MONTH, tenant_id};
 use crate::measure::note;
-use crate::poll_scale::spawn_endpoint;
+use crate::poll_scale::{endpoint_calendar, spawn_endpoint};
 use calsync_core::adapters::ProviderConnector;
 use calsync_core::domain::{
-    Account, AccountId, AccountKind, CalendarId, CalendarInfo, Capabilities, RecurrenceSupport,
+    Account, AccountId, AccountKind, CalendarId, Capabilities, RecurrenceSupport,
 };
 use calsync_core::usecases::cadence::CadencePolicy;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -36,24 +36,16 @@ pub async fn run(
         let tenant = tenant_id(t)?;
         world.add_tenant(&tenant).await?;
         let account = AccountId::parse("dav")?;
+        let capabilities = Capabilities {
+            sync_collection: true,
+            ctag: true,
+            // Probed once per calendar in real life; not what a month costs.
+            recurrence: RecurrenceSupport::Intact,
+        };
         let calendars = (0..args.calendars_per_tenant)
             .map(|c| {
                 let n = t * args.calendars_per_tenant + c;
-                Ok(CalendarInfo {
-                    id: CalendarId::parse(format!("c{n}"))?,
-                    account: account.clone(),
-                    name: format!("Calendar {n}"),
-                    url: format!("{base}/cal/{n}/"),
-                    color: None,
-                    owner_emails: vec![],
-                    read_only: false,
-                    capabilities: Capabilities {
-                        sync_collection: true,
-                        ctag: true,
-                        // Probed once per calendar in real life; not what a month costs.
-                        recurrence: RecurrenceSupport::Intact,
-                    },
-                })
+                endpoint_calendar(&base, &account, n, capabilities.clone())
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
         let stored = Account {

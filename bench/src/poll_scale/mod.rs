@@ -199,25 +199,34 @@ pub async fn spawn_endpoint(
     Ok((server, line.trim().parse()?))
 }
 
+/// Calendar `n` of the endpoint [`spawn_endpoint`] serves at `base`, as `account` lists it.
+pub fn endpoint_calendar(
+    base: &str,
+    account: &AccountId,
+    n: usize,
+    capabilities: Capabilities,
+) -> anyhow::Result<CalendarInfo> {
+    Ok(CalendarInfo {
+        id: CalendarId::parse(format!("c{n}"))?,
+        account: account.clone(),
+        name: format!("Calendar {n}"),
+        url: format!("{base}/cal/{n}/"),
+        color: None,
+        owner_emails: vec![],
+        read_only: false,
+        capabilities,
+    })
+}
+
 fn calendar_infos(base: &str, args: &PollScaleArgs) -> anyhow::Result<Arc<Vec<CalendarInfo>>> {
     let account = AccountId::parse("bench")?;
+    let capabilities = Capabilities {
+        sync_collection: matches!(args.method, Method::SyncToken),
+        ctag: true,
+        ..Capabilities::default()
+    };
     let infos = (0..args.calendars)
-        .map(|n| {
-            Ok(CalendarInfo {
-                id: CalendarId::parse(format!("c{n}"))?,
-                account: account.clone(),
-                name: format!("Calendar {n}"),
-                url: format!("{base}/cal/{n}/"),
-                color: None,
-                owner_emails: vec![],
-                read_only: false,
-                capabilities: Capabilities {
-                    sync_collection: matches!(args.method, Method::SyncToken),
-                    ctag: true,
-                    ..Capabilities::default()
-                },
-            })
-        })
+        .map(|n| endpoint_calendar(base, &account, n, capabilities.clone()))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Arc::new(infos))
 }
