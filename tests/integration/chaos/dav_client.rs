@@ -5,6 +5,7 @@
 use super::dav_text::{edit_master, field_lines, new_event};
 use super::model::{Field, Value};
 use super::plan::Content;
+use super::projection::{Projection, project};
 use calsync_testkit::TestCalendar;
 use chrono::Utc;
 use std::collections::HashMap;
@@ -123,6 +124,13 @@ impl HrefCache {
             "{}: {ATTEMPTS} edits of {tag} in a row were refused",
             calendar.server.kind
         )
+    }
+
+    /// What the calendar shows for the event tagged `tag`, if it holds it.
+    pub async fn shown(&self, calendar: &TestCalendar, tag: &str) -> Option<Projection> {
+        let (_, text, _) = self.find(calendar, tag).await?;
+        let event = calsync_core::ical::parse_event(&text).ok()?;
+        project(&event).map(|(_, projection)| projection)
     }
 
     pub async fn delete(&self, calendar: &TestCalendar, tag: &str) -> bool {

@@ -5,11 +5,14 @@
 use super::dav_client::HrefCache;
 use super::model::Model;
 use super::plan::{Op, next};
-use super::verdict::{Verdict, judge};
+use super::projection::{Projection, project};
+use super::verdict::{Verdict, admits, judge};
 use super::world::World;
 use super::{cloud_client as cloud, faults, observe};
 use crate::cloud::sides::Side;
 use crate::e2e::harness::Pass;
+use calsync_core::domain::RemoteId;
+use calsync_core::ports::EventReader;
 use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -80,6 +83,8 @@ struct Counters {
     ops: BTreeMap<String, usize>,
     /// Edits and deletes whose event was on neither the chosen calendar nor its home.
     skipped: usize,
+    /// Edits to the value the calendar already showed (a stale copy): no edit at all.
+    unchanged: usize,
     expiries: usize,
     kills: usize,
 }
@@ -110,6 +115,7 @@ pub async fn run(settings: Settings) {
     let mut counters = Counters {
         ops: BTreeMap::new(),
         skipped: 0,
+        unchanged: 0,
         expiries: 0,
         kills: 0,
     };
@@ -137,10 +143,10 @@ pub async fn run(settings: Settings) {
         let tag = match &op {
             Op::Create { tag, .. } | Op::Edit { tag, .. } | Op::Delete { tag, .. } => tag.clone(),
         };
-        if apply(&world, &hrefs, &mut model, op).await {
-            *counters.ops.entry(kind).or_default() += 1;
-        } else {
-            counters.skipped += 1;
+        match apply(&world, &hrefs, &mut model, op).await {
+            Applied::Done => *counters.ops.entry(kind).or_default() += 1,
+            Applied::AlreadyShown => counters.unchanged += 1,
+            Applied::NotFound => counters.skipped += 1,
         }
         recent.push(tag);
         if recent.len() > COOL_DOWN_OPS {
@@ -163,6 +169,7 @@ pub async fn run(settings: Settings) {
             "faults_on": settings.faults,
             "ops_by_kind": counters.ops,
             "ops_skipped_not_found": counters.skipped,
+            "ops_skipped_already_shown": counters.unchanged,
             "faults": faults::injected(&world.rig, counters.expiries, counters.kills),
             "restarts": counters.kills,
             "calendars": labels,
@@ -246,9 +253,37 @@ fn expire(world: &World, rng: &mut StdRng) {
     }
 }
 
+enum Applied {
+    Done,
+    /// Neither the chosen calendar nor the event's home holds it (any more).
+    NotFound,
+    /// The calendar already showed the new value (its copy was behind): a user there sees
+    /// nothing to change, and an edit that changes nothing is invisible to any sync.
+    AlreadyShown,
+}
+
+/// What `target` shows for the event tagged `tag`, if it holds it.
+async fn shown(world: &World, hrefs: &HrefCache, target: usize, tag: &str) -> Option<Projection> {
+    let (reader, id): (&dyn EventReader, String) = match &world.sides[target] {
+        Side::Dav(cal) => return hrefs.shown(&cal.raw, tag).await,
+        Side::Google(calendar) => (
+            &world.google,
+            cloud::google_find(&world.rig.google, calendar, tag)?,
+        ),
+        Side::Graph(calendar) => (
+            &world.graph,
+            cloud::graph_find(&world.rig.graph, calendar, tag)?,
+        ),
+    };
+    let info = world.cloud_info(target)?;
+    let fetched = reader.fetch(&info, &[RemoteId(id)]).await.ok()?;
+    let event = fetched.into_iter().next()?.body?.ok()?;
+    project(&event).map(|(_, projection)| projection)
+}
+
 /// Applies `op` on its calendar, else on the event's home calendar (the copy may not have
-/// arrived yet); records it in the model. False when neither holds the event.
-async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> bool {
+/// arrived yet); records it in the model.
+async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> Applied {
     match op {
         Op::Create {
             calendar,
@@ -268,7 +303,7 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> b
                 _ => None,
             };
             model.created(tag, calendar, content.values(), series, at);
-            true
+            Applied::Done
         }
         Op::Edit {
             calendar,
@@ -279,6 +314,12 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> b
         } => {
             let home = model.get(&tag).unwrap().home;
             for target in [calendar, home] {
+                if shown(world, hrefs, target, &tag)
+                    .await
+                    .is_some_and(|now| admits(&value, &now, field))
+                {
+                    return Applied::AlreadyShown;
+                }
                 let done = match &world.sides[target] {
                     Side::Google(id) => {
                         cloud::google_edit(&world.rig.google, id, &tag, field, &value)
@@ -288,10 +329,10 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> b
                 };
                 if done {
                     model.edited(&tag, target, field, value);
-                    return true;
+                    return Applied::Done;
                 }
             }
-            false
+            Applied::NotFound
         }
         Op::Delete { calendar, tag } => {
             let home = model.get(&tag).unwrap().home;
@@ -303,10 +344,10 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> b
                 };
                 if done {
                     model.deleted(&tag, target);
-                    return true;
+                    return Applied::Done;
                 }
             }
-            false
+            Applied::NotFound
         }
     }
 }

@@ -38,7 +38,7 @@ fn field_value(projection: &Projection, field: Field) -> String {
     }
 }
 
-fn admits(value: &Value, projection: &Projection, field: Field) -> bool {
+pub(super) fn admits(value: &Value, projection: &Projection, field: Field) -> bool {
     match (field, value) {
         (Field::Title, Value::Text(t)) => projection.title == *t,
         (Field::Description, Value::Text(t)) => projection.description == *t,

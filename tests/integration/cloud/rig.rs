@@ -46,6 +46,15 @@ impl Default for ServeTuning {
     }
 }
 
+/// `calsync serve`'s log filter: `CALSYNC_SERVE_LOG` when set (e.g. `calsync_core=debug` to
+/// replay a failed run with the retries), else warnings only or each pass's summary.
+fn serve_log(quiet: bool) -> String {
+    std::env::var("CALSYNC_SERVE_LOG").unwrap_or_else(|_| {
+        let level = if quiet { "warn" } else { "info" };
+        format!("calsync={level},calsync_core={level}")
+    })
+}
+
 impl Rig {
     pub async fn new(label: &str, seed: u64) -> Rig {
         let google = GoogleEmulator::start_seeded(seed).await;
@@ -141,14 +150,7 @@ impl Rig {
         let child = self
             .calsync
             .command(&args)
-            .env(
-                "RUST_LOG",
-                if tuning.quiet {
-                    "calsync=warn,calsync_core=warn"
-                } else {
-                    "calsync=info,calsync_core=info"
-                },
-            )
+            .env("RUST_LOG", serve_log(tuning.quiet))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
