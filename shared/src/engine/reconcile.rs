@@ -10,7 +10,8 @@ use super::{
     LinkStateDelta, Notice, Operation, PlannedOp, Shadow, Side,
 };
 use crate::domain::{
-    CalendarId, ContentHash, Etag, FieldKey, Link, OriginKey, OriginTag, TenantId, content_hash,
+    CalendarId, ContentHash, Etag, FieldHashes, FieldKey, Link, OriginKey, OriginTag, TenantId,
+    content_hash,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,14 +82,17 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     let (present, duplicates) = pick_sides(ctx, &shadow, key, work);
     let mut changed_by: BTreeMap<CalendarId, BTreeSet<FieldKey>> = BTreeMap::new();
     for (calendar, seen) in &present {
-        if let Some(side) = shadow.sides.get(calendar) {
-            let changed: BTreeSet<FieldKey> = side
-                .fields
-                .keys()
-                .chain(seen.hashes.keys())
-                .filter(|k| side.fields.get(*k) != seen.hashes.get(*k))
-                .cloned()
-                .collect();
+        let unconfirmed_create = shadow
+            .unconfirmed_creates
+            .remove(calendar)
+            .map(|written| Side {
+                remote_id: seen.item.remote_id.clone(),
+                hash: ContentHash(String::new()),
+                fields: FieldHashes::new(),
+                unconfirmed: Some(written),
+            });
+        if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
+            let changed = side.changes(&seen.hashes);
             if !changed.is_empty() && two_way(calendar) {
                 changed_by.insert(calendar.clone(), changed);
             }
@@ -99,6 +103,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 remote_id: seen.item.remote_id.clone(),
                 hash: seen.content.clone(),
                 fields: seen.hashes.clone(),
+                unconfirmed: None,
             },
         );
         out.bind(
@@ -210,6 +215,7 @@ fn new_shadow(
         sides: BTreeMap::new(),
         pending: false,
         deleted: false,
+        unconfirmed_creates: BTreeMap::new(),
     };
     // Copies left alone while the original was unknown are adopted; their unknown content
     // hash makes the placement step rewrite them from the original.
@@ -223,6 +229,7 @@ fn new_shadow(
                 remote_id: item.remote_id.clone(),
                 hash: ContentHash(String::new()),
                 fields: Default::default(),
+                unconfirmed: None,
             },
         );
         out.bind(

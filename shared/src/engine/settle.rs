@@ -62,6 +62,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                 },
                 OpOutcome::Written { remote_id, etag },
             ) => {
+                shadow.unconfirmed_creates.remove(calendar);
                 if let Some((hash, fields)) = &planned.written {
                     shadow.sides.insert(
                         calendar.clone(),
@@ -69,6 +70,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                             remote_id: remote_id.clone(),
                             hash: hash.clone(),
                             fields: fields.clone(),
+                            unconfirmed: None,
                         },
                     );
                 }
@@ -89,6 +91,11 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Create { calendar, .. }, outcome) => {
                 shadow.pending = true;
+                if let Some((_, fields)) = &planned.written {
+                    shadow
+                        .unconfirmed_creates
+                        .insert(calendar.clone(), fields.clone());
+                }
                 if outcome == OpOutcome::Raced {
                     recheck.insert(calendar.clone());
                 } else {
@@ -96,6 +103,14 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                 }
             }
             (Operation::Update { item, .. } | Operation::Delete { item, .. }, outcome) => {
+                if let (Operation::Update { .. }, Some((_, fields))) =
+                    (&planned.op, &planned.written)
+                    && let Some(side) = shadow.sides.get_mut(&item.calendar)
+                    && side.remote_id == item.remote_id
+                    && matches!(outcome, OpOutcome::Raced | OpOutcome::Failed { .. })
+                {
+                    side.unconfirmed = Some(fields.clone());
+                }
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Missing) {
                     // Read it again next time, and merge with whatever is there now.
                     let status = match delta.items.get(item) {

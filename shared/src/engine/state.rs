@@ -2,9 +2,11 @@
 //! event plus, per calendar, what calsync last saw or wrote there), and per stored item on
 //! each member calendar what it was bound to at which ETag.
 
-use crate::domain::{CalendarId, ContentHash, Etag, Event, FieldHashes, OriginKey, RemoteId};
+use crate::domain::{
+    CalendarId, ContentHash, Etag, Event, FieldHashes, FieldKey, OriginKey, RemoteId,
+};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One stored item on one calendar.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -37,6 +39,11 @@ pub struct Shadow {
     /// on the next pass). An edit on a two-way side before that revives it.
     #[serde(default)]
     pub deleted: bool,
+    /// Copies whose create was not confirmed (an error or a taken key after the provider may
+    /// have stored it), with what the create wrote: when such a copy shows up, what differs
+    /// from that was edited there since, and is merged rather than overwritten.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unconfirmed_creates: BTreeMap<CalendarId, FieldHashes>,
 }
 
 /// What calsync last saw on, or wrote to, one calendar for one original.
@@ -48,6 +55,31 @@ pub struct Side {
     /// Per-field hashes of the same: the baseline of this side's three-way merge, so a side
     /// that missed an update still merges against what it really had.
     pub fields: FieldHashes,
+    /// What our last write there would have left, when that write was not confirmed (an
+    /// error or a 412 after the provider may have stored it: a 5xx after the commit, a
+    /// multi-step write failing after its first step). Fields showing these values are our
+    /// own write, not a user's edit: taken for edits they would carry the provider's write
+    /// time and overrule newer edits made elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<FieldHashes>,
+}
+
+impl Side {
+    /// The units this calendar changed since the last sync, seeing `seen` there now: those
+    /// neither the baseline nor our unconfirmed write explains.
+    pub fn changes(&self, seen: &FieldHashes) -> BTreeSet<FieldKey> {
+        let written = self.unconfirmed.as_ref();
+        self.fields
+            .keys()
+            .chain(written.into_iter().flat_map(|w| w.keys()))
+            .chain(seen.keys())
+            .filter(|key| {
+                let now = seen.get(*key);
+                self.fields.get(*key) != now && written.is_none_or(|w| w.get(*key) != now)
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -24,6 +24,10 @@ pub struct World {
     pub race_next_write: BTreeSet<ItemRef>,
     /// Items whose stored data is unreadable (until a user or a write replaces it).
     pub malformed: BTreeSet<ItemRef>,
+    /// Items whose next create or update is stored and then answered with an error (a 5xx
+    /// after the commit); an update is stamped with the provider's own write time, as Google
+    /// and Graph do.
+    pub lose_next_answer: BTreeMap<ItemRef, DateTime<Utc>>,
 }
 
 pub fn cal(name: &str) -> CalendarId {
@@ -99,6 +103,7 @@ impl World {
             etag_counter: 0,
             race_next_write: BTreeSet::new(),
             malformed: BTreeSet::new(),
+            lose_next_answer: BTreeMap::new(),
         }
     }
 
@@ -314,6 +319,15 @@ impl World {
                 }
                 items.insert(id.clone(), (etag.clone(), event.clone()));
                 report.creates += 1;
+                if self
+                    .lose_next_answer
+                    .remove(&ItemRef::new(calendar.clone(), id.clone()))
+                    .is_some()
+                {
+                    return OpOutcome::Failed {
+                        reason: "503 after the create was stored".into(),
+                    };
+                }
                 OpOutcome::Written {
                     remote_id: id,
                     etag: Some(etag),
@@ -336,6 +350,14 @@ impl World {
                     Some(stored) => {
                         *stored = (etag.clone(), event.clone());
                         self.malformed.remove(item);
+                        if let Some(stamp) = self.lose_next_answer.remove(item) {
+                            if let Some(master) = stored.1.master.as_mut() {
+                                master.last_modified = Some(stamp);
+                            }
+                            return OpOutcome::Failed {
+                                reason: "503 after the write was stored".into(),
+                            };
+                        }
                         report.updates += 1;
                         OpOutcome::Written {
                             remote_id: item.remote_id.clone(),

@@ -1,6 +1,6 @@
 //! Writes that race with other clients (HTTP 412) or lose a delete race.
 
-use crate::domain::{LinkRules, RemoteId};
+use crate::domain::{LinkRules, RemoteId, Topology};
 use crate::engine::tests::world::{World, cal, event};
 use crate::engine::{ItemRef, Notice};
 
@@ -73,4 +73,60 @@ fn a_deleted_copy_that_was_up_to_date_still_deletes_its_original() {
     world.user_delete("cb", &copy.0);
     assert_eq!(world.pass().deletes, 1);
     assert!(world.events("ca").is_empty());
+}
+
+#[test]
+fn a_write_stored_despite_an_error_is_not_taken_for_an_edit_later() {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.settle_down(2);
+    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
+    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
+        m.summary = Some("Renamed on A".into())
+    });
+    // The provider stores our write to cc, stamps it with its own (later) write time, and
+    // answers 503.
+    let provider_write_time = world.now + chrono::TimeDelta::minutes(5);
+    world
+        .lose_next_answer
+        .insert(ItemRef::new(cal("cc"), on_c.clone()), provider_write_time);
+    world.pass();
+    // A later edit elsewhere, older than the provider's stamp on cc.
+    world.user_edit("cb", &on_b, 3, |m| m.summary = Some("Renamed on B".into()));
+    world.settle_down(4);
+    for (calendar, id) in [
+        ("ca", RemoteId("a1.ics".into())),
+        ("cb", on_b),
+        ("cc", on_c),
+    ] {
+        let summary = world.calendars[&cal(calendar)][&id]
+            .1
+            .summary()
+            .map(String::from);
+        assert_eq!(summary.as_deref(), Some("Renamed on B"), "{calendar}");
+    }
+}
+
+#[test]
+fn a_copy_created_despite_an_error_keeps_the_edits_made_on_it_before_we_knew() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    let key = world.tag("ca", "u1").copy_key(&cal("cb"));
+    let copy = RemoteId(format!("{key}.ics"));
+    world
+        .lose_next_answer
+        .insert(ItemRef::new(cal("cb"), copy.clone()), world.now);
+    world.pass();
+    // The copy exists although its create failed; a user edits it before calsync sees it.
+    world.user_edit("cb", &copy, 3, |m| m.summary = Some("Edited on B".into()));
+    world.settle_down(4);
+    for (calendar, id) in [("ca", RemoteId("a1.ics".into())), ("cb", copy)] {
+        let summary = world.calendars[&cal(calendar)][&id]
+            .1
+            .summary()
+            .map(String::from);
+        assert_eq!(summary.as_deref(), Some("Edited on B"), "{calendar}");
+    }
+    assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
 }

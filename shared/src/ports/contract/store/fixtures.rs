@@ -178,6 +178,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
                 remote_id: RemoteId(format!("/dav/{calendar}/{}.ics", origin.uid)),
                 hash: hash.clone(),
                 fields: fields.clone(),
+                unconfirmed: None,
             };
             (calendar, side)
         })
@@ -189,6 +190,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
         pending,
         // A pending shadow doubles as a tombstone here, so both flags round-trip as true.
         deleted: pending,
+        unconfirmed_creates: BTreeMap::new(),
     }
 }
 
