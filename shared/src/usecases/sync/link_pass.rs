@@ -161,18 +161,33 @@ impl LinkPass<'_> {
             // Read those calendars again and re-plan: what the new listing shows beyond our own
             // writes (a racing edit, a copy deleted right after we made it) is handled now.
             observations.clear();
-            for calendar in &recheck {
+            for (done, calendar) in recheck.iter().enumerate() {
                 if let Err(error) = self.reread(calendar, &mut observations).await {
                     // The writes so far happened: commit them with the error (the job is
                     // retried and reads again). Dropping them would leave copies unknown and
                     // make our own writes look like users' edits on the next pass, stamped
                     // with the provider's write time and so newer than the edits they carried.
                     self.report.errors.push(error.to_string());
+                    let unread: BTreeSet<CalendarId> = recheck.iter().skip(done).cloned().collect();
+                    self.forget_unread_writes(&unread);
                     return Ok((total, None));
                 }
             }
         }
         Ok((total, None))
+    }
+
+    /// Keeps this pass's writes out of the stored index of calendars that were to be read
+    /// again but were not: their cursor stays the one from before the writes, and a feed from
+    /// there may omit an item we created that someone deleted since (Radicale and Xandikos
+    /// report content states, not events). An index holding such an item would keep it alive
+    /// in calsync's eyes for ever; without it, the link's binding is missing from the index
+    /// and the next pass sees the deletion. The link's bindings keep the written ETags, so an
+    /// item the feed does report again is not taken for an edit.
+    fn forget_unread_writes(&mut self, unread: &BTreeSet<CalendarId>) {
+        for calendar in unread {
+            self.index_writes.remove(calendar);
+        }
     }
 
     /// Checks `calendar` again after this pass's writes and adds what it shows.
