@@ -165,3 +165,49 @@ async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found(
         .await;
     assert!(matches!(again, Err(ProviderError::NotFound)), "{again:?}");
 }
+
+/// A single event's ETag is the one the write was answered with, not one read afterwards: an
+/// edit landing between the write and such a read would hide inside the recorded ETag and
+/// never be read (found by the chaos run: Graph copies that diverged for good).
+#[tokio::test]
+async fn a_single_events_etag_comes_from_the_write_itself() {
+    let setup = Setup::new().await;
+    let key = tag().copy_key(&setup.calendar.id);
+    let created = setup
+        .account
+        .create(&setup.calendar, &key, &copy("v1"))
+        .await
+        .unwrap();
+    let id = created.remote_id.clone();
+    setup.graph.log().clear();
+    let updated = setup
+        .account
+        .update(&setup.calendar, &id, created.etag.as_ref(), &copy("v2"))
+        .await
+        .unwrap();
+    let after_patch: Vec<String> = setup
+        .graph
+        .log()
+        .all()
+        .into_iter()
+        .skip_while(|r| r.method != "PATCH")
+        .skip(1)
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(after_patch.is_empty(), "read back: {after_patch:?}");
+    // A user's edit right after ours changes the ETag: the recorded one must not match it.
+    setup
+        .graph
+        .user_update_event(&id.0, serde_json::json!({"subject": "user edit"}))
+        .unwrap();
+    let now = setup
+        .account
+        .fetch(&setup.calendar, std::slice::from_ref(&id))
+        .await
+        .unwrap();
+    assert_ne!(
+        now[0].etag, updated.etag,
+        "the user's edit shows as a change"
+    );
+    assert_ne!(created.etag, updated.etag);
+}
