@@ -3,7 +3,7 @@
 
 use super::writes::IndexWrites;
 use super::{LinkProviders, LinkReport, PassOptions, Progress, Session, SyncService};
-use crate::domain::{CalendarId, Link, LinkId};
+use crate::domain::{CalendarId, Link, LinkId, SyncCursor};
 use crate::engine::{
     self, CalendarFacts, LinkState, LinkStateDelta, Observation, OpOutcome, Operation, PlanInput,
     PlannedOp,
@@ -169,7 +169,7 @@ impl LinkPass<'_> {
                     // with the provider's write time and so newer than the edits they carried.
                     self.report.errors.push(error.to_string());
                     let unread: BTreeSet<CalendarId> = recheck.iter().skip(done).cloned().collect();
-                    self.forget_unread_writes(&unread);
+                    self.relist_unread(&unread);
                     return Ok((total, None));
                 }
             }
@@ -177,16 +177,20 @@ impl LinkPass<'_> {
         Ok((total, None))
     }
 
-    /// Keeps this pass's writes out of the stored index of calendars that were to be read
-    /// again but were not: their cursor stays the one from before the writes, and a feed from
-    /// there may omit an item we created that someone deleted since (Radicale and Xandikos
-    /// report content states, not events). An index holding such an item would keep it alive
-    /// in calsync's eyes for ever; without it, the link's binding is missing from the index
-    /// and the next pass sees the deletion. The link's bindings keep the written ETags, so an
-    /// item the feed does report again is not taken for an edit.
-    fn forget_unread_writes(&mut self, unread: &BTreeSet<CalendarId>) {
+    /// Makes the next check list in full the calendars that were to be read again after this
+    /// pass's writes but were not: their cursor is still the one from before the writes, and a
+    /// feed from there may omit an item we created that someone deleted since (Xandikos's
+    /// tokens name content states), which the index would then hold for ever. Dropping the
+    /// writes from the index instead would make a check that takes the calendar as stored see
+    /// our own copies as deleted.
+    fn relist_unread(&mut self, unread: &BTreeSet<CalendarId>) {
         for calendar in unread {
-            self.index_writes.remove(calendar);
+            if let Some(commit) = self.session.uncommitted.get_mut(calendar) {
+                commit.state.cursor = SyncCursor::default();
+            }
+            if let Some(checked) = self.session.checked.get_mut(calendar) {
+                checked.commit.state.cursor = SyncCursor::default();
+            }
         }
     }
 
