@@ -250,15 +250,15 @@ impl LinkPass<'_> {
                 CheckError::Provider(p) => UseCaseError::Provider(p),
                 CheckError::Store(s) => UseCaseError::Store(s),
             })?;
-        let merged = match self.session.uncommitted.remove(calendar) {
-            Some(mut first) => {
-                first.index.extend(fresh.commit.index.clone());
-                first.state = fresh.commit.state.clone();
-                first
-            }
-            None => fresh.commit.clone(),
-        };
-        self.session.uncommitted.insert(calendar.clone(), merged);
+        // The fresh check ran from the stored cursor against the stored index, so its changes
+        // already cover the first check's: it replaces that commit rather than adding to it.
+        // Added, an item the first check saw that was deleted since would stay in the index:
+        // a feed that omits items created and deleted after its cursor (Radicale, Xandikos)
+        // would never report it gone (chaos run: a copy deleted right after we made it came
+        // back as half deleted).
+        self.session
+            .uncommitted
+            .insert(calendar.clone(), fresh.commit.clone());
         self.session.checked.insert(calendar.clone(), fresh);
         Ok(())
     }
