@@ -3,10 +3,10 @@
 //! Each side is compared with its own baseline (what it held after the last sync), so a side
 //! that missed an update does not look like it reverted the others' edits.
 
-use super::Conflict;
+use super::{Conflict, FieldStamp};
 use crate::domain::{CalendarId, Event, FieldHashes, FieldKey, OriginKey};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) struct Contribution<'a> {
     pub calendar: &'a CalendarId,
@@ -22,15 +22,24 @@ pub(crate) struct Contribution<'a> {
 pub(crate) struct Merged {
     pub base: Event,
     pub conflicts: Vec<Conflict>,
+    /// `stamps` with the units this merge took from a side.
+    pub stamps: BTreeMap<FieldKey, FieldStamp>,
 }
 
 /// Applies every side's changes to `base`. Different units edited on different sides are all
 /// kept. One unit edited differently on several sides goes to the newest edit (LAST-MODIFIED,
 /// else DTSTAMP); ties go to the origin side, then to the lowest calendar id. Removing an
-/// override loses to editing it.
-pub(crate) fn merge(base: &Event, origin: &OriginKey, sides: &[Contribution<'_>]) -> Merged {
+/// override loses to editing it. A unit whose newest change is older than the edit `base`
+/// already holds for it (`stamps`) keeps that edit: the side changed it before receiving it.
+pub(crate) fn merge(
+    base: &Event,
+    origin: &OriginKey,
+    sides: &[Contribution<'_>],
+    stamps: &BTreeMap<FieldKey, FieldStamp>,
+) -> Merged {
     let mut merged = base.clone();
     let mut conflicts = Vec::new();
+    let mut stamps = stamps.clone();
     let keys: BTreeSet<&FieldKey> = sides.iter().flat_map(|side| side.changed.iter()).collect();
     for key in keys {
         let changers: Vec<&Contribution<'_>> = sides
@@ -39,6 +48,27 @@ pub(crate) fn merge(base: &Event, origin: &OriginKey, sides: &[Contribution<'_>]
             .collect();
         let Some(winner) = pick_winner(key, &changers) else {
             continue;
+        };
+        if let (Some(held), Some(at)) = (stamps.get(key), winner.modified_at)
+            && at < held.at
+        {
+            conflicts.push(Conflict {
+                origin: origin.clone(),
+                field: key.clone(),
+                winner: held.by.clone(),
+                losers: changers.iter().map(|side| side.calendar.clone()).collect(),
+            });
+            continue;
+        }
+        match winner.modified_at {
+            Some(at) => stamps.insert(
+                key.clone(),
+                FieldStamp {
+                    at,
+                    by: winner.calendar.clone(),
+                },
+            ),
+            None => stamps.remove(key),
         };
         let values: BTreeSet<Option<&String>> =
             changers.iter().map(|side| side.hashes.get(key)).collect();
@@ -60,6 +90,7 @@ pub(crate) fn merge(base: &Event, origin: &OriginKey, sides: &[Contribution<'_>]
     Merged {
         base: merged,
         conflicts,
+        stamps,
     }
 }
 
@@ -197,7 +228,7 @@ mod tests {
         let b = edited(|m| m.location = Some("Canteen".into()), 2);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
         let sides = [side(&ca, &a, &ha, true), side(&cb, &b, &hb, false)];
-        let merged = merge(&base(), &origin(), &sides);
+        let merged = merge(&base(), &origin(), &sides, &BTreeMap::new());
         let master = merged.base.master.unwrap();
         assert_eq!(master.summary.as_deref(), Some("Team lunch"));
         assert_eq!(master.location.as_deref(), Some("Canteen"));
@@ -214,7 +245,7 @@ mod tests {
         let b = edited(|m| m.summary = Some("Newer".into()), 2);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
         let sides = [side(&ca, &a, &ha, true), side(&cb, &b, &hb, false)];
-        let merged = merge(&base(), &origin(), &sides);
+        let merged = merge(&base(), &origin(), &sides, &BTreeMap::new());
         assert_eq!(
             merged.base.master.unwrap().summary.as_deref(),
             Some("Newer")
@@ -234,7 +265,7 @@ mod tests {
         let b = edited(|m| m.summary = Some("From copy".into()), 5);
         let (ha, hb) = (field_hashes(&a), field_hashes(&b));
         let sides = [side(&cb, &b, &hb, false), side(&ca, &a, &ha, true)];
-        let merged = merge(&base(), &origin(), &sides);
+        let merged = merge(&base(), &origin(), &sides, &BTreeMap::new());
         assert_eq!(
             merged.base.master.unwrap().summary.as_deref(),
             Some("From origin")

@@ -23,7 +23,8 @@ pub use plan::{Conflict, Notice, Operation, Plan, PlannedOp, SafetyTrip};
 pub use planner::plan;
 pub use settle::{OpOutcome, Settlement, settle};
 pub use state::{
-    IgnoreReason, ItemBinding, ItemRef, ItemStatus, LinkState, LinkStateDelta, Shadow, Side,
+    FieldStamp, IgnoreReason, ItemBinding, ItemRef, ItemStatus, LinkState, LinkStateDelta, Shadow,
+    Side,
 };
 
 #[cfg(test)]

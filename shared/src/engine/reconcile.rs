@@ -81,6 +81,8 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     // What is there now.
     let (present, duplicates) = pick_sides(ctx, &shadow, key, work);
     let mut changed_by: BTreeMap<CalendarId, BTreeSet<FieldKey>> = BTreeMap::new();
+    // Changers whose client did not stamp the edit: their LAST-MODIFIED says nothing of it.
+    let mut unstamped: BTreeSet<CalendarId> = BTreeSet::new();
     for (calendar, seen) in &present {
         let unconfirmed_create = shadow
             .unconfirmed_creates
@@ -90,11 +92,15 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 hash: ContentHash(String::new()),
                 fields: FieldHashes::new(),
                 unconfirmed: Some(written),
+                modified_at: None,
             });
         if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
             let changed = side.changes(&seen.hashes);
             if !changed.is_empty() && two_way(calendar) {
                 changed_by.insert(calendar.clone(), changed);
+                if side.modified_at.is_some() && seen.modified_at <= side.modified_at {
+                    unstamped.insert(calendar.clone());
+                }
             }
         }
         shadow.sides.insert(
@@ -104,6 +110,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 hash: seen.content.clone(),
                 fields: seen.hashes.clone(),
                 unconfirmed: None,
+                modified_at: seen.modified_at,
             },
         );
         out.bind(
@@ -169,13 +176,14 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                     event: &seen.event,
                     hashes: &seen.hashes,
                     changed: changed.clone(),
-                    modified_at: seen.modified_at,
+                    modified_at: seen.modified_at.filter(|_| !unstamped.contains(calendar)),
                     is_origin: calendar == &origin_cal,
                 })
             })
             .collect();
-        let merged = merge(&shadow.base, key, &contributions);
+        let merged = merge(&shadow.base, key, &contributions, &shadow.stamps);
         shadow.base = merged.base;
+        shadow.stamps = merged.stamps;
         out.conflicts.extend(merged.conflicts);
     }
 
@@ -216,6 +224,7 @@ fn new_shadow(
         pending: false,
         deleted: false,
         unconfirmed_creates: BTreeMap::new(),
+        stamps: BTreeMap::new(),
     };
     // Copies left alone while the original was unknown are adopted; their unknown content
     // hash makes the placement step rewrite them from the original.
@@ -230,6 +239,7 @@ fn new_shadow(
                 hash: ContentHash(String::new()),
                 fields: Default::default(),
                 unconfirmed: None,
+                modified_at: None,
             },
         );
         out.bind(

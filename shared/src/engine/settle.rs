@@ -71,6 +71,8 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                             hash: hash.clone(),
                             fields: fields.clone(),
                             unconfirmed: None,
+                            modified_at: written_event(&planned.op)
+                                .and_then(crate::domain::Event::modified_at),
                         },
                     );
                 }
@@ -138,5 +140,13 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
         delta,
         recheck,
         failed,
+    }
+}
+
+/// The event a create or update writes.
+fn written_event(op: &Operation) -> Option<&crate::domain::Event> {
+    match op {
+        Operation::Create { event, .. } | Operation::Update { event, .. } => Some(event),
+        Operation::Delete { .. } => None,
     }
 }

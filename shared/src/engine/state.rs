@@ -5,6 +5,7 @@
 use crate::domain::{
     CalendarId, ContentHash, Etag, Event, FieldHashes, FieldKey, OriginKey, RemoteId,
 };
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,6 +45,17 @@ pub struct Shadow {
     /// from that was edited there since, and is merged rather than overwritten.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unconfirmed_creates: BTreeMap<CalendarId, FieldHashes>,
+    /// Per unit of `base`, the edit it holds: when and where it was made. A later change of the
+    /// unit on a calendar that had not received it yet, stamped earlier, loses to it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stamps: BTreeMap<FieldKey, FieldStamp>,
+}
+
+/// When and on which calendar the edit a unit of the logical event holds was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldStamp {
+    pub at: DateTime<Utc>,
+    pub by: CalendarId,
 }
 
 /// What calsync last saw on, or wrote to, one calendar for one original.
@@ -62,6 +74,10 @@ pub struct Side {
     /// time and overrule newer edits made elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unconfirmed: Option<FieldHashes>,
+    /// The event's LAST-MODIFIED (else DTSTAMP) as last seen or written there: an edit that
+    /// leaves it unchanged was made by a client that does not stamp its edits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<DateTime<Utc>>,
 }
 
 impl Side {

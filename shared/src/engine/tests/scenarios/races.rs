@@ -130,3 +130,54 @@ fn a_copy_created_despite_an_error_keeps_the_edits_made_on_it_before_we_knew() {
     }
     assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
 }
+
+#[test]
+fn an_edit_made_before_a_newer_one_arrived_loses_to_it_in_a_later_pass() {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.settle_down(2);
+    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
+    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    world.user_edit("cc", &on_c, 2, |m| m.summary = Some("Renamed on C".into()));
+    // cb does not receive it in this pass, and its user renames the event in between, on a
+    // clock that puts the edit before cc's.
+    world
+        .race_next_write
+        .insert(ItemRef::new(cal("cb"), on_b.clone()));
+    world.pass();
+    world.user_edit("cb", &on_b, 1, |m| m.summary = Some("Renamed on B".into()));
+    let report = world.pass();
+    assert!(
+        report.plan.conflicts.iter().any(|c| c.winner == cal("cc")),
+        "{:?}",
+        report.plan.conflicts
+    );
+    world.settle_down(3);
+    for (calendar, id) in [
+        ("ca", RemoteId("a1.ics".into())),
+        ("cb", on_b),
+        ("cc", on_c),
+    ] {
+        let summary = world.calendars[&cal(calendar)][&id].1.summary().map(String::from);
+        assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
+    }
+}
+
+#[test]
+fn an_unstamped_edit_is_not_taken_for_an_old_one() {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.settle_down(2);
+    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
+    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    world.user_edit("cc", &on_c, 2, |m| m.summary = Some("Renamed on C".into()));
+    world
+        .race_next_write
+        .insert(ItemRef::new(cal("cb"), on_b.clone()));
+    world.pass();
+    // A client that leaves LAST-MODIFIED as it was: its edit cannot be ordered, and is kept.
+    world.user_edit("cb", &on_b, 0, |m| m.summary = Some("Renamed on B".into()));
+    world.settle_down(3);
+    let summary = world.calendars[&cal("cc")][&on_c].1.summary().map(String::from);
+    assert_eq!(summary.as_deref(), Some("Renamed on B"));
+}

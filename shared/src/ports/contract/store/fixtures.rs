@@ -179,6 +179,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
                 hash: hash.clone(),
                 fields: fields.clone(),
                 unconfirmed: None,
+                modified_at: None,
             };
             (calendar, side)
         })
@@ -191,6 +192,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
         // A pending shadow doubles as a tombstone here, so both flags round-trip as true.
         deleted: pending,
         unconfirmed_creates: BTreeMap::new(),
+        stamps: BTreeMap::new(),
     }
 }
 
