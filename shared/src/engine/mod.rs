@@ -6,6 +6,7 @@
 
 mod classify;
 mod input;
+mod intent;
 mod merge;
 mod observed;
 mod place;
@@ -19,6 +20,7 @@ mod settle;
 mod state;
 
 pub use input::{CalendarFacts, Observation, PlanInput};
+pub use intent::intent;
 pub use plan::{Conflict, Notice, Operation, Plan, PlannedOp, SafetyTrip};
 pub use planner::plan;
 pub use settle::{OpOutcome, Settlement, settle};

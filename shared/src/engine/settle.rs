@@ -1,5 +1,6 @@
 //! Folding the outcomes of the planned writes into the state to commit.
 
+use super::intent::mark_unconfirmed;
 use super::{ItemBinding, ItemStatus, LinkStateDelta, Operation, Plan, Side};
 use crate::domain::{CalendarId, Etag, RemoteId};
 use std::collections::BTreeSet;
@@ -93,11 +94,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Create { calendar, .. }, outcome) => {
                 shadow.pending = true;
-                if let Some((_, fields)) = &planned.written {
-                    shadow
-                        .unconfirmed_creates
-                        .insert(calendar.clone(), fields.clone());
-                }
+                mark_unconfirmed(shadow, planned);
                 if outcome == OpOutcome::Raced {
                     recheck.insert(calendar.clone());
                 } else {
@@ -105,13 +102,8 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                 }
             }
             (Operation::Update { item, .. } | Operation::Delete { item, .. }, outcome) => {
-                if let (Operation::Update { .. }, Some((_, fields))) =
-                    (&planned.op, &planned.written)
-                    && let Some(side) = shadow.sides.get_mut(&item.calendar)
-                    && side.remote_id == item.remote_id
-                    && matches!(outcome, OpOutcome::Raced | OpOutcome::Failed { .. })
-                {
-                    side.unconfirmed = Some(fields.clone());
+                if matches!(outcome, OpOutcome::Raced | OpOutcome::Failed { .. }) {
+                    mark_unconfirmed(shadow, planned);
                 }
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Missing) {
                     // Read it again next time, and merge with whatever is there now.

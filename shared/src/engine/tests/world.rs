@@ -6,8 +6,8 @@ use crate::domain::{
     TenantId, Topology,
 };
 use crate::engine::{
-    CalendarFacts, ItemRef, LinkState, Observation, OpOutcome, Operation, Plan, PlanInput, plan,
-    settle,
+    CalendarFacts, ItemRef, LinkState, Observation, OpOutcome, Operation, Plan, PlanInput,
+    intent, plan, settle,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -302,6 +302,16 @@ impl World {
         self.state.apply(&settlement.delta);
         report.plan = plan;
         report
+    }
+
+    /// A pass whose worker records its intent, writes, and is killed before committing.
+    pub fn pass_killed_after_writes(&mut self) {
+        let plan = self.plan_now(false);
+        self.state.apply(&intent(&plan));
+        let mut report = PassReport::default();
+        for planned in &plan.ops {
+            self.apply(&planned.op, &mut report);
+        }
     }
 
     fn apply(&mut self, op: &Operation, report: &mut PassReport) -> OpOutcome {

@@ -136,6 +136,14 @@ impl LinkPass<'_> {
                 return Ok((total, Some(trip.to_string())));
             }
             self.scope.progress.planned(&self.link.name, plan.ops.len());
+            if let Err(error) = self.record_intent(&plan).await {
+                if round == 0 {
+                    return Err(error);
+                }
+                // Earlier rounds wrote: commit them with the error, as after a failed re-read.
+                self.report.errors.push(error.to_string());
+                return Ok((total, None));
+            }
             let outcomes = self
                 .service
                 .execute(
@@ -175,6 +183,36 @@ impl LinkPass<'_> {
             }
         }
         Ok((total, None))
+    }
+
+    /// Commits what `plan` is about to write before writing it (see [`engine::intent`]): a
+    /// worker killed between its writes and their commit would otherwise leave them unknown,
+    /// and the next pass would take them for users' edits stamped with the providers' write
+    /// times, newer than the edits they carried (chaos run with kills). One more store write
+    /// per round that writes; none for a pass with nothing to write.
+    async fn record_intent(&mut self, plan: &engine::Plan) -> Result<(), UseCaseError> {
+        if plan.ops.is_empty() {
+            return Ok(());
+        }
+        let status = LinkStatus {
+            version: self.status.version + 1,
+            ..self.status.clone()
+        };
+        let commit = SyncCommit {
+            calendars: Vec::new(),
+            link: Some(LinkCommit {
+                link: self.link.id.clone(),
+                expected_version: self.status.version,
+                delta: engine::intent(plan),
+                status: status.clone(),
+            }),
+        };
+        self.service
+            .store
+            .commit(&self.service.tenant, &commit)
+            .await?;
+        self.status = status;
+        Ok(())
     }
 
     /// Makes the next check list in full the calendars that were to be read again after this

@@ -158,7 +158,10 @@ fn an_edit_made_before_a_newer_one_arrived_loses_to_it_in_a_later_pass() {
         ("cb", on_b),
         ("cc", on_c),
     ] {
-        let summary = world.calendars[&cal(calendar)][&id].1.summary().map(String::from);
+        let summary = world.calendars[&cal(calendar)][&id]
+            .1
+            .summary()
+            .map(String::from);
         assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
     }
 }
@@ -178,6 +181,37 @@ fn an_unstamped_edit_is_not_taken_for_an_old_one() {
     // A client that leaves LAST-MODIFIED as it was: its edit cannot be ordered, and is kept.
     world.user_edit("cb", &on_b, 0, |m| m.summary = Some("Renamed on B".into()));
     world.settle_down(3);
-    let summary = world.calendars[&cal("cc")][&on_c].1.summary().map(String::from);
+    let summary = world.calendars[&cal("cc")][&on_c]
+        .1
+        .summary()
+        .map(String::from);
     assert_eq!(summary.as_deref(), Some("Renamed on B"));
+}
+
+#[test]
+fn writes_of_a_worker_killed_before_its_commit_are_not_taken_for_edits() {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.settle_down(2);
+    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
+    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
+        m.summary = Some("Renamed on A".into())
+    });
+    // cb's provider stamps our write with its own, later, time.
+    let provider_write_time = world.now + chrono::TimeDelta::minutes(5);
+    world
+        .lose_next_answer
+        .insert(ItemRef::new(cal("cb"), on_b.clone()), provider_write_time);
+    world.pass_killed_after_writes();
+    world.user_edit("cc", &on_c, 3, |m| m.summary = Some("Renamed on C".into()));
+    world.settle_down(4);
+    for (calendar, id) in [
+        ("ca", RemoteId("a1.ics".into())),
+        ("cb", on_b),
+        ("cc", on_c),
+    ] {
+        let summary = world.calendars[&cal(calendar)][&id].1.summary().map(String::from);
+        assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
+    }
 }

@@ -1,0 +1,41 @@
+//! What a round is about to write, recorded before it writes: the plan's state changes with
+//! every planned create and update marked unconfirmed. A worker killed between its writes and
+//! their commit leaves these marks, so the next pass knows the values it finds there are its
+//! own (see [`super::Side::unconfirmed`]) instead of taking them for users' edits stamped
+//! with the providers' write times.
+
+use super::{LinkStateDelta, Operation, Plan, PlannedOp, Shadow};
+
+/// The state to commit before executing `plan`.
+pub fn intent(plan: &Plan) -> LinkStateDelta {
+    let mut delta = plan.delta.clone();
+    for planned in &plan.ops {
+        if let Some(Some(shadow)) = delta.shadows.get_mut(&planned.origin) {
+            mark_unconfirmed(shadow, planned);
+        }
+    }
+    delta
+}
+
+/// Marks what `planned` writes as unconfirmed on `shadow`: a create's fields by calendar, an
+/// update's on the side it rewrites.
+pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
+    let Some((_, fields)) = &planned.written else {
+        return;
+    };
+    match &planned.op {
+        Operation::Create { calendar, .. } => {
+            shadow
+                .unconfirmed_creates
+                .insert(calendar.clone(), fields.clone());
+        }
+        Operation::Update { item, .. } => {
+            if let Some(side) = shadow.sides.get_mut(&item.calendar)
+                && side.remote_id == item.remote_id
+            {
+                side.unconfirmed = Some(fields.clone());
+            }
+        }
+        Operation::Delete { .. } => {}
+    }
+}
