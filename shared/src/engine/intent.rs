@@ -28,6 +28,9 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
             shadow
                 .unconfirmed_creates
                 .insert(calendar.clone(), fields.clone());
+            // Looked at again next pass until the create is confirmed: a re-created original
+            // has nothing else that would bring it back (its deletion is consumed).
+            shadow.pending = true;
         }
         Operation::Update { item, .. } => {
             if let Some(side) = shadow.sides.get_mut(&item.calendar)

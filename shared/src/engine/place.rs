@@ -27,8 +27,11 @@ pub(super) fn place(
     let origin_desired = projection(ctx, key, &shadow.base, origin_cal);
     match shadow.sides.get(origin_cal) {
         Some(side) => update_if_needed(ctx, key, origin_cal, side, origin_desired, etag_of, out),
-        // Deleted there while a two-way side edited it: the edit wins, the original returns.
-        None if recreate_origin => create(key, origin_cal, &tag, origin_desired, out),
+        // Deleted there while a two-way side edited it: the edit wins, the original returns
+        // (again, when the last attempt was not confirmed).
+        None if recreate_origin || shadow.unconfirmed_creates.contains_key(origin_cal) => {
+            create(key, origin_cal, &tag, origin_desired, out);
+        }
         // Left a windowed listing: its copies stay as they are.
         None => {}
     }

@@ -6,8 +6,8 @@ use crate::domain::{
     TenantId, Topology,
 };
 use crate::engine::{
-    CalendarFacts, ItemRef, LinkState, Observation, OpOutcome, Operation, Plan, PlanInput,
-    intent, plan, settle,
+    CalendarFacts, ItemRef, LinkState, Observation, OpOutcome, Operation, Plan, PlanInput, intent,
+    plan, settle,
 };
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -304,12 +304,13 @@ impl World {
         report
     }
 
-    /// A pass whose worker records its intent, writes, and is killed before committing.
-    pub fn pass_killed_after_writes(&mut self) {
+    /// A pass whose worker records its intent, writes (or not), and is killed before
+    /// committing.
+    pub fn pass_killed(&mut self, after_writes: bool) {
         let plan = self.plan_now(false);
         self.state.apply(&intent(&plan));
         let mut report = PassReport::default();
-        for planned in &plan.ops {
+        for planned in plan.ops.iter().filter(|_| after_writes) {
             self.apply(&planned.op, &mut report);
         }
     }

@@ -203,7 +203,7 @@ fn writes_of_a_worker_killed_before_its_commit_are_not_taken_for_edits() {
     world
         .lose_next_answer
         .insert(ItemRef::new(cal("cb"), on_b.clone()), provider_write_time);
-    world.pass_killed_after_writes();
+    world.pass_killed(true);
     world.user_edit("cc", &on_c, 3, |m| m.summary = Some("Renamed on C".into()));
     world.settle_down(4);
     for (calendar, id) in [
@@ -211,7 +211,26 @@ fn writes_of_a_worker_killed_before_its_commit_are_not_taken_for_edits() {
         ("cb", on_b),
         ("cc", on_c),
     ] {
-        let summary = world.calendars[&cal(calendar)][&id].1.summary().map(String::from);
+        let summary = world.calendars[&cal(calendar)][&id]
+            .1
+            .summary()
+            .map(String::from);
         assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
     }
+}
+
+#[test]
+fn an_original_restored_by_an_edit_comes_back_after_a_worker_killed_before_writing() {
+    let (mut world, copy) = World::synced_pair();
+    world.user_delete("ca", "a1.ics");
+    world.user_edit("cb", &copy, 1, |m| m.location = Some("Upstairs".into()));
+    // The pass decides to restore the original (edit beats delete), records that, and dies.
+    world.pass_killed(false);
+    world.settle_down(3);
+    let restored = world.events("ca");
+    assert_eq!(restored.len(), 1, "the original is back on ca");
+    assert_eq!(
+        restored[0].master.as_ref().unwrap().location.as_deref(),
+        Some("Upstairs")
+    );
 }
