@@ -86,10 +86,7 @@ impl World {
         runtime.clock = clock::now;
         let deferred = Arc::new(DeferredQueue::default());
         let scheduler = CloudScheduler::new(&runtime, deferred.clone());
-        let worker = SyncWorker {
-            runtime: runtime.clone(),
-            settings: WorkerSettings::default(),
-        };
+        let worker = SyncWorker::new(runtime.clone(), WorkerSettings::default());
         Ok(World {
             proxy,
             runtime,

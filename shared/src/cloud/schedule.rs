@@ -6,7 +6,7 @@
 //! costs one extra round of cheap checks. Each calendar gets a stable phase (from a hash of
 //! its id), so checks spread evenly instead of all landing on the minute.
 
-use crate::domain::{CalendarId, Link, TenantId};
+use crate::domain::{CalendarId, Link, SyncCursor, TenantId};
 use crate::ports::{Job, JobQueue, PushChannel, Store, StoreError, SyncReason, TenantDirectory};
 use crate::usecases::cadence::CadencePolicy;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -52,6 +52,8 @@ pub struct TenantPlan {
     pub checks: BTreeMap<u64, BTreeMap<SyncReason, BTreeSet<CalendarId>>>,
     /// Queue a push maintenance job (a channel is due for renewal, or the periodic upkeep).
     pub maintain_push: bool,
+    /// The stored cursors the checks carry (see [`cursors::job_cursors`]).
+    pub cursors: BTreeMap<CalendarId, SyncCursor>,
 }
 
 impl TenantPlan {
@@ -263,17 +265,17 @@ impl CloudScheduler {
             return Ok(TenantPlan::default());
         }
         let channels = self.store.list_channels(tenant).await?;
-        let activity = if self.policy.cadence.adaptive {
-            self.store
-                .calendar_states(tenant)
-                .await?
-                .into_iter()
-                .filter_map(|(id, state)| Some((id, state.last_changed?)))
+        // Read every tick, adaptive or not: the cursors let unchanged checks skip the store.
+        let states = self.store.calendar_states(tenant).await?;
+        let activity: BTreeMap<CalendarId, DateTime<Utc>> = if self.policy.cadence.adaptive {
+            states
+                .iter()
+                .filter_map(|(id, state)| Some((id.clone(), state.last_changed?)))
                 .collect()
         } else {
             BTreeMap::new()
         };
-        Ok(plan_tenant(
+        let mut plan = plan_tenant(
             tenant,
             &links,
             &channels,
@@ -281,7 +283,9 @@ impl CloudScheduler {
             tick_start,
             &self.policy,
             self.push_enabled,
-        ))
+        );
+        plan.cursors = cursors::job_cursors(&states, tick_start);
+        Ok(plan)
     }
 }
 
@@ -300,14 +304,24 @@ fn add_jobs(
     }
     for (delay, by_reason) in plan.checks {
         for (reason, calendars) in by_reason {
+            // A reconciliation looks at every event whatever the cursor says.
+            let cursors = match reason {
+                SyncReason::Reconcile => BTreeMap::new(),
+                _ => calendars
+                    .iter()
+                    .filter_map(|c| Some((c.clone(), plan.cursors.get(c)?.clone())))
+                    .collect(),
+            };
             by_delay.entry(delay).or_default().push(Job::Sync {
                 tenant: tenant.clone(),
                 calendars: calendars.into_iter().collect(),
                 reason,
+                cursors,
             });
         }
     }
 }
 
+pub mod cursors;
 #[cfg(test)]
 mod tests;

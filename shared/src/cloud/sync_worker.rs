@@ -9,7 +9,7 @@ use super::metrics::{Metrics, names};
 use crate::adapters::aws::sqs::parse_message;
 use crate::domain::{CalendarId, TenantId};
 use crate::ports::{DeadJob, Job, JobQueue, Store, SyncReason};
-use crate::usecases::{JobDone, JobError, LinkLeases, merge_jobs};
+use crate::usecases::{JobDone, JobError, LinkLeases, WarmTenants, merge_jobs};
 use chrono::TimeDelta;
 use futures::StreamExt;
 use std::collections::BTreeSet;
@@ -51,6 +51,18 @@ impl Default for WorkerSettings {
 pub struct SyncWorker {
     pub runtime: CloudRuntime,
     pub settings: WorkerSettings,
+    /// What this (warm) instance remembers to run unchanged checks without the store.
+    pub warm: WarmTenants,
+}
+
+impl SyncWorker {
+    pub fn new(runtime: CloudRuntime, settings: WorkerSettings) -> Self {
+        Self {
+            runtime,
+            settings,
+            warm: WarmTenants::default(),
+        }
+    }
 }
 
 /// One merged job and the messages it stands for.
@@ -113,6 +125,21 @@ impl SyncWorker {
             .runtime
             .tenant(job.tenant())
             .map_err(|e| JobError::Permanent(e.to_string()))?;
+        if let Job::Sync {
+            calendars,
+            reason,
+            cursors,
+            ..
+        } = job
+            && *reason != SyncReason::Reconcile
+            && self
+                .warm
+                .all_unchanged(&services.sync, calendars, cursors)
+                .await
+        {
+            // Nothing changed since the store's cursors: no store access, no lease.
+            return Ok(JobDone::default());
+        }
         let mut runner = services.runner;
         runner.leases = Some(LinkLeases {
             store: self.runtime.store.clone(),
@@ -179,11 +206,7 @@ impl SyncWorker {
             Job::Sync { reason, .. } => *reason,
             _ => SyncReason::Poll,
         };
-        let retry = Job::Sync {
-            tenant: tenant.clone(),
-            calendars: busy,
-            reason,
-        };
+        let retry = Job::sync(tenant.clone(), busy, reason);
         let queue: Arc<dyn JobQueue> = match self.runtime.queue() {
             Ok(queue) => queue,
             Err(error) => {

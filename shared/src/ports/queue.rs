@@ -1,9 +1,10 @@
 //! Jobs: the unit of work the webhook receiver and the scheduler hand to the sync workers
 //! (an in-process queue embedded, SQS on AWS).
 
-use crate::domain::{CalendarId, TenantId};
+use crate::domain::{CalendarId, SyncCursor, TenantId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,6 +29,11 @@ pub enum Job {
         tenant: TenantId,
         calendars: Vec<CalendarId>,
         reason: SyncReason,
+        /// The cursor the store held for some of `calendars` when the job was planned. A
+        /// worker whose provider answers with the same cursor knows the calendar unchanged
+        /// without reading the store; a stale one only sends it down the normal path.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        cursors: BTreeMap<CalendarId, SyncCursor>,
     },
     /// Renew (or recreate) a push channel before it expires.
     RenewChannel { tenant: TenantId, channel: String },
@@ -40,6 +46,16 @@ pub enum Job {
 }
 
 impl Job {
+    /// A sync job without known cursors (the normal path reads the stored ones).
+    pub fn sync(tenant: TenantId, calendars: Vec<CalendarId>, reason: SyncReason) -> Self {
+        Self::Sync {
+            tenant,
+            calendars,
+            reason,
+            cursors: BTreeMap::new(),
+        }
+    }
+
     /// Calendars a job checks (1 for the others): what a queue message's size is counted in.
     pub fn weight(&self) -> usize {
         match self {

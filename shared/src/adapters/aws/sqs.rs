@@ -84,12 +84,17 @@ fn split_large(job: Job) -> Vec<Job> {
             tenant,
             calendars,
             reason,
+            mut cursors,
         } if calendars.len() > MAX_CALENDARS_PER_MESSAGE => calendars
             .chunks(MAX_CALENDARS_PER_MESSAGE)
             .map(|chunk| Job::Sync {
                 tenant: tenant.clone(),
                 calendars: chunk.to_vec(),
                 reason,
+                cursors: chunk
+                    .iter()
+                    .filter_map(|c| Some((c.clone(), cursors.remove(c)?)))
+                    .collect(),
             })
             .collect(),
         other => vec![other],
@@ -185,6 +190,7 @@ mod tests {
                 .map(|n| CalendarId::parse(format!("c{n}")).unwrap())
                 .collect(),
             reason: SyncReason::Poll,
+            cursors: Default::default(),
         }
     }
 

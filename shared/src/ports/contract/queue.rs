@@ -31,6 +31,7 @@ fn sync(tenant_label: &str, calendars: usize, reason: SyncReason) -> Job {
             .map(|n| CalendarId::parse(format!("cal{n}")).unwrap())
             .collect(),
         reason,
+        cursors: Default::default(),
     }
 }
 
@@ -44,6 +45,7 @@ fn work(jobs: &[Job]) -> BTreeMap<String, usize> {
                 tenant,
                 calendars,
                 reason,
+                ..
             } => {
                 for calendar in calendars {
                     *atoms
