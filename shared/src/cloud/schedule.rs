@@ -83,6 +83,18 @@ fn phase(id: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+/// Checks start on whole multiples of this many seconds into a tick. Each distinct second is
+/// at least one SQS message (SQS delays are per message): with phases on any second a message
+/// carried ~3.6 checks; on 5 s steps the calendars of a step share messages. A calendar's
+/// checks stay `interval` apart, so this moves when they happen, not how long a change waits.
+const PHASE_STEP_SECS: u64 = 5;
+
+/// The offset within `span` seconds of a calendar with `phase`, on a [`PHASE_STEP_SECS`] step.
+fn offset(phase: u64, span: u64) -> u64 {
+    let offset = phase % span.max(1);
+    offset - offset % PHASE_STEP_SECS
+}
+
 /// How many ticks `every` spans (at least one).
 fn ticks_in(every: Duration, tick: Duration) -> u64 {
     (every.as_secs() / tick.as_secs().max(1)).max(1)
@@ -142,20 +154,28 @@ pub fn plan_tenant(
             let calendar_phase = phase(phase_keys.get(calendar).unwrap_or(&calendar.as_str()));
             let Some((_, every)) = intervals.get(*calendar) else {
                 if on_tick(policy.push_fallback, calendar_phase) {
-                    plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+                    plan.add(
+                        offset(calendar_phase, tick_secs),
+                        SyncReason::Poll,
+                        calendar,
+                    );
                 }
                 continue;
             };
             // Whole seconds (SQS delays are), rounded up so the budget holds.
             let interval = every.as_secs_f64().ceil().max(1.0) as u64;
             if interval < tick_secs {
-                let mut delay = calendar_phase % interval;
+                let mut delay = offset(calendar_phase, interval);
                 while delay < tick_secs {
                     plan.add(delay, SyncReason::Poll, calendar);
                     delay += interval;
                 }
             } else if on_tick(Duration::from_secs(interval), calendar_phase) {
-                plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+                plan.add(
+                    offset(calendar_phase, tick_secs),
+                    SyncReason::Poll,
+                    calendar,
+                );
             }
         }
     }
