@@ -11,10 +11,11 @@ use crate::ports::{Job, JobQueue, PushChannel, Store, StoreError, SyncReason, Te
 use crate::usecases::cadence::CadencePolicy;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+use phases::{offset, phase, ticks_in};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulePolicy {
@@ -31,6 +32,13 @@ pub struct SchedulePolicy {
     pub push_upkeep: Duration,
     /// How often every linked calendar gets a full reconciliation.
     pub reconcile_every: Duration,
+    /// Checks start on whole multiples of this into a tick. Each distinct delay is at least
+    /// one SQS message and one sync invocation (SQS delays are per message): on every second,
+    /// a message carried ~3.6 checks at 40 calendars; on 5-s steps the calendars of a step
+    /// share them. A calendar's checks stay exactly their interval apart, so the step moves
+    /// when they happen, not how long a change waits for one; a longer step costs less and
+    /// makes each step's burst of checks larger (docs/AWS.md).
+    pub phase_step: Duration,
 }
 
 impl Default for SchedulePolicy {
@@ -41,6 +49,7 @@ impl Default for SchedulePolicy {
             push_fallback: Duration::from_secs(15 * 60),
             push_upkeep: Duration::from_secs(60 * 60),
             reconcile_every: Duration::from_secs(24 * 3600),
+            phase_step: Duration::from_secs(5),
         }
     }
 }
@@ -75,31 +84,6 @@ impl TenantPlan {
     }
 }
 
-/// A stable pseudo-random number for `id`, the same in every process and release.
-fn phase(id: &str) -> u64 {
-    let digest = Sha256::digest(id.as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(bytes)
-}
-
-/// Checks start on whole multiples of this many seconds into a tick. Each distinct second is
-/// at least one SQS message (SQS delays are per message): with phases on any second a message
-/// carried ~3.6 checks; on 5 s steps the calendars of a step share messages. A calendar's
-/// checks stay `interval` apart, so this moves when they happen, not how long a change waits.
-const PHASE_STEP_SECS: u64 = 5;
-
-/// The offset within `span` seconds of a calendar with `phase`, on a [`PHASE_STEP_SECS`] step.
-fn offset(phase: u64, span: u64) -> u64 {
-    let offset = phase % span.max(1);
-    offset - offset % PHASE_STEP_SECS
-}
-
-/// How many ticks `every` spans (at least one).
-fn ticks_in(every: Duration, tick: Duration) -> u64 {
-    (every.as_secs() / tick.as_secs().max(1)).max(1)
-}
-
 /// The checks and upkeep `tenant` needs during the tick starting at `tick_start`; `activity`
 /// holds when each calendar last changed (missing: never, or unknown).
 pub fn plan_tenant(
@@ -112,6 +96,7 @@ pub fn plan_tenant(
     push_enabled: bool,
 ) -> TenantPlan {
     let tick_secs = policy.tick.as_secs().max(1);
+    let step = policy.phase_step.as_secs().max(1);
     let tick_index = u64::try_from(tick_start.timestamp()).unwrap_or(0) / tick_secs;
     let tick_end = tick_start + TimeDelta::seconds(i64::try_from(tick_secs).unwrap_or(60));
     let linked: BTreeSet<&CalendarId> = links.iter().flat_map(|l| &l.calendars).collect();
@@ -155,7 +140,7 @@ pub fn plan_tenant(
             let Some((_, every)) = intervals.get(*calendar) else {
                 if on_tick(policy.push_fallback, calendar_phase) {
                     plan.add(
-                        offset(calendar_phase, tick_secs),
+                        offset(calendar_phase, tick_secs, step),
                         SyncReason::Poll,
                         calendar,
                     );
@@ -165,14 +150,14 @@ pub fn plan_tenant(
             // Whole seconds (SQS delays are), rounded up so the budget holds.
             let interval = every.as_secs_f64().ceil().max(1.0) as u64;
             if interval < tick_secs {
-                let mut delay = offset(calendar_phase, interval);
+                let mut delay = offset(calendar_phase, interval, step);
                 while delay < tick_secs {
                     plan.add(delay, SyncReason::Poll, calendar);
                     delay += interval;
                 }
             } else if on_tick(Duration::from_secs(interval), calendar_phase) {
                 plan.add(
-                    offset(calendar_phase, tick_secs),
+                    offset(calendar_phase, tick_secs, step),
                     SyncReason::Poll,
                     calendar,
                 );
@@ -267,11 +252,11 @@ impl CloudScheduler {
                 break;
             }
         }
-        for (delay, jobs) in by_delay {
-            self.queue
-                .enqueue_after(Duration::from_secs(delay), jobs)
-                .await?;
-        }
+        let spread = by_delay
+            .into_iter()
+            .map(|(delay, jobs)| (Duration::from_secs(delay), jobs))
+            .collect();
+        self.queue.enqueue_spread(spread).await?;
         Ok(report)
     }
 
@@ -343,5 +328,6 @@ fn add_jobs(
 }
 
 pub mod cursors;
+mod phases;
 #[cfg(test)]
 mod tests;

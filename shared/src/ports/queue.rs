@@ -91,6 +91,15 @@ pub trait JobQueue: Send + Sync {
     /// Queues `jobs` to become visible to workers after `delay` (at most 15 minutes): how the
     /// scheduler, woken once a minute, spreads checks over the minute.
     async fn enqueue_after(&self, delay: Duration, jobs: Vec<Job>) -> Result<(), QueueError>;
+
+    /// Queues each group of jobs after its own delay, in as few requests as the queue allows:
+    /// how a tick queues its minute (SQS takes a delay per message of a batch).
+    async fn enqueue_spread(&self, groups: Vec<(Duration, Vec<Job>)>) -> Result<(), QueueError> {
+        for (delay, jobs) in groups {
+            self.enqueue_after(delay, jobs).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The longest delay SQS supports, and so the port.
