@@ -78,6 +78,7 @@ impl Scheduler {
                         tenant: self.tenant.clone(),
                         calendars,
                         reason,
+                        cursors: Default::default(),
                     };
                     if self.queue.enqueue(vec![job]).await.is_err() {
                         return;

@@ -131,6 +131,7 @@ mod tests {
                 .map(|c| CalendarId::parse(*c).unwrap())
                 .collect(),
             reason,
+            cursors: Default::default(),
         }
     }
 

@@ -29,6 +29,7 @@ use crate::measure::Figure;
 use crate::stack::{Deployment, default_repo};
 use anyhow::{Context, ensure};
 use bill::Bill;
+use calsync_core::cloud::schedule::SchedulePolicy;
 use calsync_core::domain::TenantId;
 use calsync_core::usecases::cadence::CadencePolicy;
 use chrono::{DurationRound, TimeDelta, Utc};
@@ -66,6 +67,10 @@ pub struct CostArgs {
     /// Simulated minutes of scheduler ticks counted (extrapolated to 43,200).
     #[arg(long, default_value_t = 60)]
     pub minutes: usize,
+    /// The scheduler's phase step in seconds (default: `SchedulePolicy::default()`'s):
+    /// longer steps put more checks in each SQS message and invocation.
+    #[arg(long)]
+    pub phase_step_secs: Option<u64>,
     /// The CalDAV endpoint's delay before each answer (polling), in milliseconds.
     #[arg(long, default_value_t = 120)]
     pub caldav_delay_ms: u64,
@@ -90,6 +95,8 @@ struct Report {
     tenants: usize,
     calendars: usize,
     simulated_minutes: usize,
+    /// The scheduler's phase step of the polling scenarios.
+    phase_step_secs: u64,
     memory_mb: BTreeMap<&'static str, u32>,
     memory_source: String,
     prices_checked_on: &'static str,
@@ -110,8 +117,9 @@ const METHOD: &str = "Real code paths (CloudScheduler::tick at simulated tick ti
     bound). Lambda: invocations and GB-s = wall time rounded up to 1 ms × the stack's memory \
     size (wall times against moto_server on this machine, which answers about as fast as \
     DynamoDB in-region). Logs: the metric lines written plus ~330 bytes of Lambda's own lines \
-    per invocation. The scheduler's SQS delays are replayed at their simulated second instead \
-    of waited for; the KMS data-key cache starts afresh every max age (CacheLimits) of \
+    per invocation. The scheduler's SendMessageBatch calls go as made (with their delays) \
+    to a sink queue nobody reads, and their jobs are replayed uncounted into the work queue at \
+    their simulated second instead of waited for; the KMS data-key cache starts afresh every max age (CacheLimits) of \
     simulated time, as one warm instance; the simulated clock drives the use cases.";
 
 pub fn tenant_id(n: usize) -> anyhow::Result<TenantId> {
@@ -162,6 +170,9 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
         tenants: args.tenants,
         calendars: args.tenants * args.calendars_per_tenant,
         simulated_minutes: args.minutes,
+        phase_step_secs: args
+            .phase_step_secs
+            .unwrap_or_else(|| SchedulePolicy::default().phase_step.as_secs()),
         memory_mb: deployment.memory_mb.iter().copied().collect(),
         memory_source: deployment.source.clone(),
         prices_checked_on: prices::CHECKED_ON,

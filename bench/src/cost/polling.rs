@@ -32,6 +32,9 @@ pub async fn run(
     let base = format!("http://127.0.0.1:{port}");
     let mut world = World::new(moto, Arc::new(ProviderConnector::default()), None).await?;
     world.scheduler.policy.cadence = cadence;
+    if let Some(step) = args.phase_step_secs {
+        world.scheduler.policy.phase_step = std::time::Duration::from_secs(step);
+    }
     for t in 0..args.tenants {
         let tenant = tenant_id(t)?;
         world.add_tenant(&tenant).await?;

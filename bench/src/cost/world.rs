@@ -3,7 +3,7 @@
 //! build them; tenants whose accounts and calendars are written straight into the store.
 
 use super::clock;
-use super::deferred_queue::DeferredQueue;
+use super::deferred_queue::{DeferredQueue, by_delay};
 use super::event_source::EventSource;
 use super::ledger::Ledger;
 use super::proxy::CountingProxy;
@@ -11,13 +11,14 @@ use anyhow::Context;
 use calsync_core::adapters::aws::config::for_emulator;
 use calsync_core::adapters::aws::dynamo::create_table;
 use calsync_core::adapters::aws::kms::{CacheLimits, KmsSealer};
+use calsync_core::adapters::aws::sqs::SqsJobQueue;
 use calsync_core::cloud::metrics::Metrics;
 use calsync_core::cloud::schedule::CloudScheduler;
 use calsync_core::cloud::sync_worker::{SyncWorker, WorkerSettings};
 use calsync_core::cloud::{CloudConfig, CloudRuntime};
 use calsync_core::domain::{Account, CalendarId, CalendarInfo, TenantId, Topology};
 use calsync_core::ports::{
-    AccountStore, CalendarStore, SealContext, SecretSealer, TenantDirectory,
+    AccountStore, CalendarStore, JobQueue, SealContext, SecretSealer, TenantDirectory,
 };
 use calsync_core::usecases::{Connector, NewLink};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -37,6 +38,11 @@ pub struct World {
     pub worker: SyncWorker,
     pub scheduler: CloudScheduler,
     deferred: Arc<DeferredQueue>,
+    /// Where the scheduler's calls are sent as made (counted): a queue nobody reads.
+    sink: SqsJobQueue,
+    /// The work queue reached around the proxy: the scheduler's jobs replayed at their
+    /// simulated second are not requests of their own.
+    replay: SqsJobQueue,
     sqs: aws_sdk_sqs::Client,
     kms: aws_sdk_kms::Client,
     queue_url: String,
@@ -66,6 +72,17 @@ impl World {
             .context("creating the job queue")?
             .queue_url
             .context("no queue URL")?;
+        let sink_url = sqs
+            .create_queue()
+            .queue_name(format!("{label}-sink"))
+            .send()
+            .await
+            .context("creating the sink queue")?
+            .queue_url
+            .context("no queue URL")?;
+        let direct = aws_sdk_sqs::Client::new(&for_emulator(moto).await);
+        let sink = SqsJobQueue::new(sqs.clone(), sink_url);
+        let replay = SqsJobQueue::new(direct, queue_url.clone());
         let key_id = kms
             .create_key()
             .send()
@@ -86,16 +103,15 @@ impl World {
         runtime.clock = clock::now;
         let deferred = Arc::new(DeferredQueue::default());
         let scheduler = CloudScheduler::new(&runtime, deferred.clone());
-        let worker = SyncWorker {
-            runtime: runtime.clone(),
-            settings: WorkerSettings::default(),
-        };
+        let worker = SyncWorker::new(runtime.clone(), WorkerSettings::default());
         Ok(World {
             proxy,
             runtime,
             worker,
             scheduler,
             deferred,
+            sink,
+            replay,
             sqs,
             kms,
             queue_url,
@@ -156,9 +172,10 @@ impl World {
         Ok(())
     }
 
-    /// One scheduler tick at `tick_start` and everything it queued: each second's messages
-    /// sent (as the scheduler's invocation) and handled (as sync invocations) at their
-    /// simulated second.
+    /// One scheduler tick at `tick_start` and everything it queued: its SendMessageBatch
+    /// calls made as the function makes them (to the sink, counted and timed as the
+    /// scheduler's invocation), and each second's messages handled (as sync invocations) at
+    /// their simulated second.
     pub async fn minute(
         &mut self,
         tick_start: DateTime<Utc>,
@@ -170,15 +187,16 @@ impl World {
         clock::set(tick_start);
         let started = Instant::now();
         self.scheduler.tick(tick_start).await?;
-        let mut scheduler_time = started.elapsed();
+        let calls = self.deferred.take();
+        for call in &calls {
+            self.sink.enqueue_spread(call.clone()).await?;
+        }
+        let scheduler_time = started.elapsed();
         ledger.eventbridge_events += 1;
-        let queue = self.runtime.queue()?;
-        for (delay, calls) in self.deferred.take() {
+        for (delay, due) in by_delay(&calls) {
             clock::set(tick_start + TimeDelta::from_std(delay)?);
-            for jobs in calls {
-                let sent = Instant::now();
-                queue.enqueue_after(Duration::ZERO, jobs).await?;
-                scheduler_time += sent.elapsed();
+            for jobs in due {
+                self.replay.enqueue_after(Duration::ZERO, jobs).await?;
             }
             self.drain(ledger).await?;
         }

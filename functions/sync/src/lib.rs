@@ -17,7 +17,7 @@ impl SyncFunction {
     pub fn new(runtime: CloudRuntime, settings: WorkerSettings) -> Self {
         Self {
             config: runtime.config.clone(),
-            worker: SyncWorker { runtime, settings },
+            worker: SyncWorker::new(runtime, settings),
         }
     }
 

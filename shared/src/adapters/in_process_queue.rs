@@ -61,6 +61,7 @@ mod tests {
             tenant: TenantId::parse("t").unwrap(),
             calendars: vec![CalendarId::parse(calendar).unwrap()],
             reason: SyncReason::Push,
+            cursors: Default::default(),
         }
     }
 

@@ -105,10 +105,13 @@ impl Metrics {
         unit: Unit,
         value: f64,
     ) {
-        self.values
-            .entry((dimension, metric, unit))
-            .or_default()
-            .push(value);
+        let values = self.values.entry((dimension, metric, unit)).or_default();
+        match (unit, values.first_mut()) {
+            // Counts are read as sums (the alarms' statistic): one value per invocation keeps
+            // the log line, which CloudWatch Logs bills by the byte, short.
+            (Unit::Count, Some(total)) => *total += value,
+            _ => values.push(value),
+        }
     }
 
     /// The EMF documents for what was recorded, one per dimension set (and more when a metric
@@ -225,6 +228,21 @@ mod tests {
             .collect();
         assert_eq!(declared, ["JobLatencyMs", "JobsProcessed"]);
         assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000i64);
+    }
+
+    #[test]
+    fn counts_of_one_invocation_are_written_as_their_sum() {
+        let mut m = metrics();
+        for _ in 0..7 {
+            m.count(names::JOBS_PROCESSED, 1);
+        }
+        m.count_by(names::PROVIDER_ERRORS, "ErrorClass", "retryable", 1);
+        m.count_by(names::PROVIDER_ERRORS, "ErrorClass", "retryable", 2);
+        let docs = m.documents(0);
+        let plain = docs.iter().find(|d| d.get("ErrorClass").is_none()).unwrap();
+        assert_eq!(plain["JobsProcessed"], 7.0);
+        let by_class = docs.iter().find(|d| d.get("ErrorClass").is_some()).unwrap();
+        assert_eq!(by_class["ProviderErrors"], 3.0);
     }
 
     #[test]

@@ -6,15 +6,16 @@
 //! costs one extra round of cheap checks. Each calendar gets a stable phase (from a hash of
 //! its id), so checks spread evenly instead of all landing on the minute.
 
-use crate::domain::{CalendarId, Link, TenantId};
+use crate::domain::{CalendarId, Link, SyncCursor, TenantId};
 use crate::ports::{Job, JobQueue, PushChannel, Store, StoreError, SyncReason, TenantDirectory};
 use crate::usecases::cadence::CadencePolicy;
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+use phases::{offset, phase, ticks_in};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulePolicy {
@@ -31,6 +32,13 @@ pub struct SchedulePolicy {
     pub push_upkeep: Duration,
     /// How often every linked calendar gets a full reconciliation.
     pub reconcile_every: Duration,
+    /// Checks start on whole multiples of this into a tick. Each distinct delay is at least
+    /// one SQS message and one sync invocation (SQS delays are per message): on every second,
+    /// a message carried ~3.6 checks at 40 calendars; on 5-s steps the calendars of a step
+    /// share them. A calendar's checks stay exactly their interval apart, so the step moves
+    /// when they happen, not how long a change waits for one; a longer step costs less and
+    /// makes each step's burst of checks larger (docs/AWS.md).
+    pub phase_step: Duration,
 }
 
 impl Default for SchedulePolicy {
@@ -41,6 +49,7 @@ impl Default for SchedulePolicy {
             push_fallback: Duration::from_secs(15 * 60),
             push_upkeep: Duration::from_secs(60 * 60),
             reconcile_every: Duration::from_secs(24 * 3600),
+            phase_step: Duration::from_secs(5),
         }
     }
 }
@@ -52,6 +61,8 @@ pub struct TenantPlan {
     pub checks: BTreeMap<u64, BTreeMap<SyncReason, BTreeSet<CalendarId>>>,
     /// Queue a push maintenance job (a channel is due for renewal, or the periodic upkeep).
     pub maintain_push: bool,
+    /// The stored cursors the checks carry (see [`cursors::job_cursors`]).
+    pub cursors: BTreeMap<CalendarId, SyncCursor>,
 }
 
 impl TenantPlan {
@@ -73,19 +84,6 @@ impl TenantPlan {
     }
 }
 
-/// A stable pseudo-random number for `id`, the same in every process and release.
-fn phase(id: &str) -> u64 {
-    let digest = Sha256::digest(id.as_bytes());
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&digest[..8]);
-    u64::from_be_bytes(bytes)
-}
-
-/// How many ticks `every` spans (at least one).
-fn ticks_in(every: Duration, tick: Duration) -> u64 {
-    (every.as_secs() / tick.as_secs().max(1)).max(1)
-}
-
 /// The checks and upkeep `tenant` needs during the tick starting at `tick_start`; `activity`
 /// holds when each calendar last changed (missing: never, or unknown).
 pub fn plan_tenant(
@@ -98,6 +96,7 @@ pub fn plan_tenant(
     push_enabled: bool,
 ) -> TenantPlan {
     let tick_secs = policy.tick.as_secs().max(1);
+    let step = policy.phase_step.as_secs().max(1);
     let tick_index = u64::try_from(tick_start.timestamp()).unwrap_or(0) / tick_secs;
     let tick_end = tick_start + TimeDelta::seconds(i64::try_from(tick_secs).unwrap_or(60));
     let linked: BTreeSet<&CalendarId> = links.iter().flat_map(|l| &l.calendars).collect();
@@ -140,20 +139,28 @@ pub fn plan_tenant(
             let calendar_phase = phase(phase_keys.get(calendar).unwrap_or(&calendar.as_str()));
             let Some((_, every)) = intervals.get(*calendar) else {
                 if on_tick(policy.push_fallback, calendar_phase) {
-                    plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+                    plan.add(
+                        offset(calendar_phase, tick_secs, step),
+                        SyncReason::Poll,
+                        calendar,
+                    );
                 }
                 continue;
             };
             // Whole seconds (SQS delays are), rounded up so the budget holds.
             let interval = every.as_secs_f64().ceil().max(1.0) as u64;
             if interval < tick_secs {
-                let mut delay = calendar_phase % interval;
+                let mut delay = offset(calendar_phase, interval, step);
                 while delay < tick_secs {
                     plan.add(delay, SyncReason::Poll, calendar);
                     delay += interval;
                 }
             } else if on_tick(Duration::from_secs(interval), calendar_phase) {
-                plan.add(calendar_phase % tick_secs, SyncReason::Poll, calendar);
+                plan.add(
+                    offset(calendar_phase, tick_secs, step),
+                    SyncReason::Poll,
+                    calendar,
+                );
             }
         }
     }
@@ -245,11 +252,11 @@ impl CloudScheduler {
                 break;
             }
         }
-        for (delay, jobs) in by_delay {
-            self.queue
-                .enqueue_after(Duration::from_secs(delay), jobs)
-                .await?;
-        }
+        let spread = by_delay
+            .into_iter()
+            .map(|(delay, jobs)| (Duration::from_secs(delay), jobs))
+            .collect();
+        self.queue.enqueue_spread(spread).await?;
         Ok(report)
     }
 
@@ -263,17 +270,17 @@ impl CloudScheduler {
             return Ok(TenantPlan::default());
         }
         let channels = self.store.list_channels(tenant).await?;
-        let activity = if self.policy.cadence.adaptive {
-            self.store
-                .calendar_states(tenant)
-                .await?
-                .into_iter()
-                .filter_map(|(id, state)| Some((id, state.last_changed?)))
+        // Read every tick, adaptive or not: the cursors let unchanged checks skip the store.
+        let states = self.store.calendar_states(tenant).await?;
+        let activity: BTreeMap<CalendarId, DateTime<Utc>> = if self.policy.cadence.adaptive {
+            states
+                .iter()
+                .filter_map(|(id, state)| Some((id.clone(), state.last_changed?)))
                 .collect()
         } else {
             BTreeMap::new()
         };
-        Ok(plan_tenant(
+        let mut plan = plan_tenant(
             tenant,
             &links,
             &channels,
@@ -281,7 +288,9 @@ impl CloudScheduler {
             tick_start,
             &self.policy,
             self.push_enabled,
-        ))
+        );
+        plan.cursors = cursors::job_cursors(&states, tick_start);
+        Ok(plan)
     }
 }
 
@@ -300,14 +309,25 @@ fn add_jobs(
     }
     for (delay, by_reason) in plan.checks {
         for (reason, calendars) in by_reason {
+            // A reconciliation looks at every event whatever the cursor says.
+            let cursors = match reason {
+                SyncReason::Reconcile => BTreeMap::new(),
+                _ => calendars
+                    .iter()
+                    .filter_map(|c| Some((c.clone(), plan.cursors.get(c)?.clone())))
+                    .collect(),
+            };
             by_delay.entry(delay).or_default().push(Job::Sync {
                 tenant: tenant.clone(),
                 calendars: calendars.into_iter().collect(),
                 reason,
+                cursors,
             });
         }
     }
 }
 
+pub mod cursors;
+mod phases;
 #[cfg(test)]
 mod tests;

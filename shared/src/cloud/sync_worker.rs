@@ -9,7 +9,7 @@ use super::metrics::{Metrics, names};
 use crate::adapters::aws::sqs::parse_message;
 use crate::domain::{CalendarId, TenantId};
 use crate::ports::{DeadJob, Job, JobQueue, Store, SyncReason};
-use crate::usecases::{JobDone, JobError, LinkLeases, merge_jobs};
+use crate::usecases::{JobDone, JobError, LinkLeases, WarmTenants, merge_jobs};
 use chrono::TimeDelta;
 use futures::StreamExt;
 use std::collections::BTreeSet;
@@ -51,7 +51,12 @@ impl Default for WorkerSettings {
 pub struct SyncWorker {
     pub runtime: CloudRuntime,
     pub settings: WorkerSettings,
+    /// What this (warm) instance remembers to run unchanged checks without the store.
+    pub warm: WarmTenants,
 }
+
+/// Tenants whose unchanged checks are confirmed at once within one batch.
+const QUIET_CHECK_CONCURRENCY: usize = 32;
 
 /// One merged job and the messages it stands for.
 struct Unit {
@@ -60,6 +65,14 @@ struct Unit {
 }
 
 impl SyncWorker {
+    pub fn new(runtime: CloudRuntime, settings: WorkerSettings) -> Self {
+        Self {
+            runtime,
+            settings,
+            warm: WarmTenants::default(),
+        }
+    }
+
     /// Runs the batch; returns the ids of the messages to redeliver. `owner` names this
     /// invocation in link leases (the Lambda request id).
     pub async fn run_batch(
@@ -89,16 +102,32 @@ impl SyncWorker {
             .into_iter()
             .map(|(job, messages)| Unit { job, messages })
             .collect();
-        let outcomes: Vec<(Unit, Result<JobDone, JobError>, Duration)> =
-            futures::stream::iter(units)
-                .map(|unit| async move {
-                    let started = Instant::now();
-                    let result = self.run_unit(&unit.job, owner).await;
-                    (unit, result, started.elapsed())
-                })
-                .buffer_unordered(self.settings.concurrency.max(1))
-                .collect()
-                .await;
+        // Unchanged checks first, many at once: each is a request or two to a provider, and
+        // the invocation's wall time (what Lambda bills) is mostly waiting for the answers.
+        let asked: Vec<(Unit, bool, Duration)> = futures::stream::iter(units)
+            .map(|unit| async move {
+                let started = Instant::now();
+                let quiet = self.confirmed_unchanged(&unit.job).await;
+                (unit, quiet, started.elapsed())
+            })
+            .buffer_unordered(QUIET_CHECK_CONCURRENCY)
+            .collect()
+            .await;
+        let (quiet, changed): (Vec<_>, Vec<_>) = asked.into_iter().partition(|(_, q, _)| *q);
+        let mut outcomes: Vec<(Unit, Result<JobDone, JobError>, Duration)> = quiet
+            .into_iter()
+            .map(|(unit, _, took)| (unit, Ok(JobDone::default()), took))
+            .collect();
+        let ran: Vec<(Unit, Result<JobDone, JobError>, Duration)> = futures::stream::iter(changed)
+            .map(|(unit, _, asked_for)| async move {
+                let started = Instant::now();
+                let result = self.run_unit(&unit.job, owner).await;
+                (unit, result, asked_for + started.elapsed())
+            })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        outcomes.extend(ran);
         for (unit, result, took) in outcomes {
             metrics.millis(names::JOB_LATENCY_MS, took.as_secs_f64() * 1000.0);
             if !self.settle(&unit, result, metrics).await {
@@ -106,6 +135,29 @@ impl SyncWorker {
             }
         }
         failed.into_iter().collect()
+    }
+
+    /// The job is a check whose calendars all answered with the cursors it carries: nothing
+    /// to do, and nothing read from the store or leased (see `usecases::WarmTenants`).
+    async fn confirmed_unchanged(&self, job: &Job) -> bool {
+        let Job::Sync {
+            calendars,
+            reason,
+            cursors,
+            ..
+        } = job
+        else {
+            return false;
+        };
+        if *reason == SyncReason::Reconcile {
+            return false;
+        }
+        let Ok(services) = self.runtime.tenant(job.tenant()) else {
+            return false;
+        };
+        self.warm
+            .all_unchanged(&services.sync, calendars, cursors)
+            .await
     }
 
     async fn run_unit(&self, job: &Job, owner: &str) -> Result<JobDone, JobError> {
@@ -179,11 +231,7 @@ impl SyncWorker {
             Job::Sync { reason, .. } => *reason,
             _ => SyncReason::Poll,
         };
-        let retry = Job::Sync {
-            tenant: tenant.clone(),
-            calendars: busy,
-            reason,
-        };
+        let retry = Job::sync(tenant.clone(), busy, reason);
         let queue: Arc<dyn JobQueue> = match self.runtime.queue() {
             Ok(queue) => queue,
             Err(error) => {

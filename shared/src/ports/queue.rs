@@ -1,9 +1,10 @@
 //! Jobs: the unit of work the webhook receiver and the scheduler hand to the sync workers
 //! (an in-process queue embedded, SQS on AWS).
 
-use crate::domain::{CalendarId, TenantId};
+use crate::domain::{CalendarId, SyncCursor, TenantId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -28,6 +29,11 @@ pub enum Job {
         tenant: TenantId,
         calendars: Vec<CalendarId>,
         reason: SyncReason,
+        /// The cursor the store held for some of `calendars` when the job was planned. A
+        /// worker whose provider answers with the same cursor knows the calendar unchanged
+        /// without reading the store; a stale one only sends it down the normal path.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        cursors: BTreeMap<CalendarId, SyncCursor>,
     },
     /// Renew (or recreate) a push channel before it expires.
     RenewChannel { tenant: TenantId, channel: String },
@@ -40,6 +46,16 @@ pub enum Job {
 }
 
 impl Job {
+    /// A sync job without known cursors (the normal path reads the stored ones).
+    pub fn sync(tenant: TenantId, calendars: Vec<CalendarId>, reason: SyncReason) -> Self {
+        Self::Sync {
+            tenant,
+            calendars,
+            reason,
+            cursors: BTreeMap::new(),
+        }
+    }
+
     /// Calendars a job checks (1 for the others): what a queue message's size is counted in.
     pub fn weight(&self) -> usize {
         match self {
@@ -75,6 +91,15 @@ pub trait JobQueue: Send + Sync {
     /// Queues `jobs` to become visible to workers after `delay` (at most 15 minutes): how the
     /// scheduler, woken once a minute, spreads checks over the minute.
     async fn enqueue_after(&self, delay: Duration, jobs: Vec<Job>) -> Result<(), QueueError>;
+
+    /// Queues each group of jobs after its own delay, in as few requests as the queue allows:
+    /// how a tick queues its minute (SQS takes a delay per message of a batch).
+    async fn enqueue_spread(&self, groups: Vec<(Duration, Vec<Job>)>) -> Result<(), QueueError> {
+        for (delay, jobs) in groups {
+            self.enqueue_after(delay, jobs).await?;
+        }
+        Ok(())
+    }
 }
 
 /// The longest delay SQS supports, and so the port.

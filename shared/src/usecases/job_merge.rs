@@ -1,7 +1,7 @@
 //! Merging waiting jobs: a burst of notifications and checks for one tenant becomes one pass
 //! over the union of their calendars, instead of one pass each.
 
-use crate::domain::{CalendarId, TenantId};
+use crate::domain::{CalendarId, SyncCursor, TenantId};
 use crate::ports::{Job, SyncReason};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// jobs pass through, duplicates dropped. Each result carries the tags (message ids, attempt
 /// numbers) of every job it stands for, so a failure can be reported against all of them.
 pub fn merge_jobs<T: Clone>(jobs: Vec<(Job, T)>) -> Vec<(Job, Vec<T>)> {
-    let mut syncs: BTreeMap<TenantId, (BTreeSet<CalendarId>, SyncReason, Vec<T>)> = BTreeMap::new();
+    let mut syncs: BTreeMap<TenantId, MergedSync<T>> = BTreeMap::new();
     let mut others: Vec<(Job, Vec<T>)> = Vec::new();
     for (job, tag) in jobs {
         match job {
@@ -17,16 +17,11 @@ pub fn merge_jobs<T: Clone>(jobs: Vec<(Job, T)>) -> Vec<(Job, Vec<T>)> {
                 tenant,
                 calendars,
                 reason,
-            } => {
-                let entry = syncs
-                    .entry(tenant)
-                    .or_insert_with(|| (BTreeSet::new(), reason, Vec::new()));
-                entry.0.extend(calendars);
-                if reason == SyncReason::Reconcile {
-                    entry.1 = SyncReason::Reconcile;
-                }
-                entry.2.push(tag);
-            }
+                cursors,
+            } => syncs
+                .entry(tenant)
+                .or_insert_with(|| MergedSync::new(reason))
+                .add(calendars, reason, cursors, tag),
             other => match others.iter_mut().find(|(job, _)| *job == other) {
                 Some((_, tags)) => tags.push(tag),
                 None => others.push((other, vec![tag])),
@@ -35,17 +30,68 @@ pub fn merge_jobs<T: Clone>(jobs: Vec<(Job, T)>) -> Vec<(Job, Vec<T>)> {
     }
     let mut merged: Vec<(Job, Vec<T>)> = syncs
         .into_iter()
-        .map(|(tenant, (calendars, reason, tags))| {
+        .map(|(tenant, sync)| {
+            let cursors = sync
+                .cursors
+                .into_iter()
+                .filter_map(|(calendar, cursor)| Some((calendar, cursor?)))
+                .collect();
             let job = Job::Sync {
                 tenant,
-                calendars: calendars.into_iter().collect(),
-                reason,
+                calendars: sync.calendars.into_iter().collect(),
+                reason: sync.reason,
+                cursors,
             };
-            (job, tags)
+            (job, sync.tags)
         })
         .collect();
     merged.extend(others);
     merged
+}
+
+/// The sync jobs of one tenant merged so far.
+struct MergedSync<T> {
+    calendars: BTreeSet<CalendarId>,
+    reason: SyncReason,
+    /// A calendar keeps its cursor only while every job naming it carries the same one: a job
+    /// without one (a notification, a link change) must take the normal path.
+    cursors: BTreeMap<CalendarId, Option<SyncCursor>>,
+    tags: Vec<T>,
+}
+
+impl<T> MergedSync<T> {
+    fn new(reason: SyncReason) -> Self {
+        Self {
+            calendars: BTreeSet::new(),
+            reason,
+            cursors: BTreeMap::new(),
+            tags: Vec::new(),
+        }
+    }
+
+    fn add(
+        &mut self,
+        calendars: Vec<CalendarId>,
+        reason: SyncReason,
+        mut cursors: BTreeMap<CalendarId, SyncCursor>,
+        tag: T,
+    ) {
+        for calendar in calendars {
+            let cursor = cursors.remove(&calendar);
+            let seen_before = !self.calendars.insert(calendar.clone());
+            let merged = if seen_before {
+                let known = self.cursors.get(&calendar).cloned().flatten();
+                known.filter(|known| Some(known) == cursor.as_ref())
+            } else {
+                cursor
+            };
+            self.cursors.insert(calendar, merged);
+        }
+        if reason == SyncReason::Reconcile {
+            self.reason = SyncReason::Reconcile;
+        }
+        self.tags.push(tag);
+    }
 }
 
 #[cfg(test)]
@@ -53,14 +99,64 @@ mod tests {
     use super::*;
 
     fn sync(tenant: &str, calendars: &[&str], reason: SyncReason) -> Job {
-        Job::Sync {
-            tenant: TenantId::parse(tenant).unwrap(),
-            calendars: calendars
+        Job::sync(
+            TenantId::parse(tenant).unwrap(),
+            calendars
                 .iter()
                 .map(|c| CalendarId::parse(*c).unwrap())
                 .collect(),
             reason,
+        )
+    }
+
+    fn with_cursors(job: Job, known: &[(&str, &str)]) -> Job {
+        let Job::Sync {
+            tenant,
+            calendars,
+            reason,
+            ..
+        } = job
+        else {
+            unreachable!("a sync job")
+        };
+        let cursors = known
+            .iter()
+            .map(|(calendar, ctag)| {
+                let cursor = SyncCursor {
+                    token: None,
+                    ctag: Some((*ctag).to_string()),
+                };
+                (CalendarId::parse(*calendar).unwrap(), cursor)
+            })
+            .collect();
+        Job::Sync {
+            tenant,
+            calendars,
+            reason,
+            cursors,
         }
+    }
+
+    #[test]
+    fn a_cursor_survives_merging_only_where_every_job_naming_the_calendar_agrees() {
+        let poll = |calendars: &[&str]| sync("ta", calendars, SyncReason::Poll);
+        let merged = merge_jobs(vec![
+            (
+                with_cursors(
+                    poll(&["c1", "c2", "c3"]),
+                    &[("c1", "a"), ("c2", "b"), ("c3", "c")],
+                ),
+                1,
+            ),
+            (
+                with_cursors(poll(&["c1", "c2"]), &[("c1", "a"), ("c2", "other")]),
+                2,
+            ),
+            (sync("ta", &["c3"], SyncReason::Push), 3),
+            (with_cursors(poll(&["c4"]), &[("c4", "d")]), 4),
+        ]);
+        let expected = with_cursors(poll(&["c1", "c2", "c3", "c4"]), &[("c1", "a"), ("c4", "d")]);
+        assert_eq!(merged, vec![(expected, vec![1, 2, 3, 4])]);
     }
 
     #[test]

@@ -77,6 +77,7 @@ async fn webhook_samples_get_their_answers_and_queue_their_jobs() {
         tenant: world.tenant.clone(),
         calendars: vec![calendar.clone()],
         reason: SyncReason::Push,
+        cursors: Default::default(),
     };
 
     assert_eq!(call(&webhook, "webhook-google-sync.json").await.0, 200);

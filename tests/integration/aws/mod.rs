@@ -8,4 +8,5 @@ pub(crate) mod driver;
 mod events;
 mod gateway;
 mod pipeline;
+mod quiet_checks;
 mod world;

@@ -45,7 +45,13 @@ async fn live_channel(
         .unwrap()
 }
 
-fn insert_on_google(world: &AwsWorld, calendar: &str, title: &str, days_ahead: i64, hour: u32) {
+pub(super) fn insert_on_google(
+    world: &AwsWorld,
+    calendar: &str,
+    title: &str,
+    days_ahead: i64,
+    hour: u32,
+) {
     let (start, end) = slot(days_ahead, hour);
     world
         .google
@@ -56,7 +62,7 @@ fn insert_on_google(world: &AwsWorld, calendar: &str, title: &str, days_ahead: i
         .unwrap();
 }
 
-async fn on_dav(dav: &calsync_testkit::TestCalendar, title: &str) -> bool {
+pub(super) async fn on_dav(dav: &calsync_testkit::TestCalendar, title: &str) -> bool {
     let summary = format!("SUMMARY:{title}");
     dav.bodies().await.iter().any(|b| b.contains(&summary))
 }
@@ -70,17 +76,17 @@ fn google_titles(world: &AwsWorld, calendar: &str) -> Vec<String> {
         .collect()
 }
 
-struct Pair {
-    world: AwsWorld,
-    google_calendar: String,
-    google: CalendarId,
-    dav: calsync_testkit::TestCalendar,
-    dav_id: CalendarId,
-    server: CaldavServer,
+pub(super) struct Pair {
+    pub world: AwsWorld,
+    pub google_calendar: String,
+    pub google: CalendarId,
+    pub dav: calsync_testkit::TestCalendar,
+    pub dav_id: CalendarId,
+    pub server: CaldavServer,
 }
 
 /// A Google calendar linked with a fresh Radicale calendar, push channel live.
-async fn google_radicale(label: &str) -> Pair {
+pub(super) async fn google_radicale(label: &str) -> Pair {
     let world = AwsWorld::new(label).await;
     let google_calendar = format!("{label}@example.org");
     let google = world.connect_google(&google_calendar).await;
@@ -159,6 +165,7 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
             tenant: world.tenant.clone(),
             calendars: calendars.to_vec(),
             reason: SyncReason::Poll,
+            cursors: Default::default(),
         })
         .await
         .unwrap();
@@ -175,6 +182,7 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
             tenant: world.tenant.clone(),
             calendars: vec![dav_id.clone()],
             reason: SyncReason::Poll,
+            cursors: Default::default(),
         })
         .await
         .unwrap();

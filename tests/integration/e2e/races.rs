@@ -8,17 +8,19 @@ use super::library::{open_store, sync_service};
 use super::stored::{Held, rewrite, set_property, unfold};
 use async_trait::async_trait;
 use calsync_core::adapters::ProviderConnector;
+use calsync_core::cloud::schedule::cursors::job_cursors;
 use calsync_core::domain::{
     CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor,
 };
 use calsync_core::ports::{
-    CalendarDirectory, CalendarProvider, ChangeBatch, ChangeFeed, DiscoveredCalendar, EventReader,
-    EventWriter, FetchedItem, LinkStore, ProviderError, PushSubscriptions, PushSupport,
-    SyncStateStore, WriteOutcome,
+    CalendarDirectory, CalendarProvider, CalendarStore, ChangeBatch, ChangeFeed,
+    DiscoveredCalendar, EventReader, EventWriter, FetchedItem, LinkStore, ProviderError,
+    PushSubscriptions, PushSupport, SyncStateStore, WriteOutcome,
 };
 use calsync_core::usecases::{Connector, Credentials, LinkReport, NoProgress, PassOptions};
 use calsync_testkit::{ServerKind, TestCalendar};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -337,6 +339,7 @@ async fn a_failed_reread_after_writes_still_commits_them() {
         sides.contains(&b.id),
         "the copy on B is in the committed link state: {sides:?}"
     );
+    assert_checks_take_the_normal_path(&calsync, &[&a, &b]).await;
     calsync
         .sync_expecting_nothing("the copy was committed by the failed pass")
         .await;
@@ -362,6 +365,7 @@ async fn a_deletion_seen_by_a_failed_pass_reaches_the_other_side_next_pass() {
         .failing_pass(&calsync)
         .await;
     assert!(reports.iter().all(|r| !r.ok), "{reports:#?}");
+    assert_checks_take_the_normal_path(&calsync, &[&a, &b]).await;
     let pass = calsync.sync().await;
     assert_eq!(
         pass.ops(&b).deleted,
@@ -405,4 +409,24 @@ async fn a_copy_deleted_after_a_failed_reread_takes_its_original_along() {
     Held::read(&a)
         .await
         .assert_exactly(&[], "after the next pass");
+}
+
+/// After a failed pass every calendar of the link carries the error, so the cloud scheduler
+/// hands their next checks no cursor: those take the normal path, which retries the link,
+/// instead of confirming "unchanged" from the provider alone.
+async fn assert_checks_take_the_normal_path(calsync: &Calsync, linked: &[&Cal]) {
+    let (tenant, store) = open_store(calsync.data_dir());
+    let states: BTreeMap<_, _> = store
+        .calendar_states(&tenant)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(id, _)| linked.iter().any(|cal| cal.id == id.as_str()))
+        .collect();
+    assert_eq!(states.len(), linked.len());
+    assert!(
+        states.values().all(|state| state.last_error.is_some()),
+        "{states:#?}"
+    );
+    assert!(job_cursors(&states, Utc::now()).is_empty());
 }

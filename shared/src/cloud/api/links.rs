@@ -83,6 +83,7 @@ impl Api {
                 tenant: request.tenant.clone(),
                 calendars: link.calendars.clone(),
                 reason: SyncReason::Poll,
+                cursors: Default::default(),
             });
         }
         if let Err(error) = self.deps.queue.enqueue(jobs).await {
@@ -116,6 +117,7 @@ impl Api {
             calendars: link.calendars.clone(),
             // What a due check would run: an incremental pass through each calendar's cursor.
             reason: SyncReason::Poll,
+            cursors: Default::default(),
         };
         self.deps
             .queue

@@ -18,6 +18,7 @@ pub(crate) async fn run_all(queue: &dyn JobQueue, drain: &mut dyn Drain) {
     nothing_queued_nothing_received(queue, drain).await;
     every_job_arrives_once_and_whole(queue, drain).await;
     a_delayed_job_stays_hidden_until_its_delay_passed(queue, drain).await;
+    each_group_of_a_spread_keeps_its_own_delay(queue, drain).await;
 }
 
 fn tenant(label: &str) -> TenantId {
@@ -31,6 +32,7 @@ fn sync(tenant_label: &str, calendars: usize, reason: SyncReason) -> Job {
             .map(|n| CalendarId::parse(format!("cal{n}")).unwrap())
             .collect(),
         reason,
+        cursors: Default::default(),
     }
 }
 
@@ -44,6 +46,7 @@ fn work(jobs: &[Job]) -> BTreeMap<String, usize> {
                 tenant,
                 calendars,
                 reason,
+                ..
             } => {
                 for calendar in calendars {
                     *atoms
@@ -118,4 +121,30 @@ async fn a_delayed_job_stays_hidden_until_its_delay_passed(
     }
     assert!(queued_at.elapsed() >= Duration::from_secs(2));
     assert_eq!(work(&received), work(&[delayed]));
+}
+
+async fn each_group_of_a_spread_keeps_its_own_delay(queue: &dyn JobQueue, drain: &mut dyn Drain) {
+    let now = sync("now", 3, SyncReason::Poll);
+    let later = sync("later", 2, SyncReason::Poll);
+    let queued_at = Instant::now();
+    queue
+        .enqueue_spread(vec![
+            (Duration::ZERO, vec![now.clone()]),
+            (Duration::from_secs(2), vec![later.clone()]),
+        ])
+        .await
+        .unwrap();
+    let mut early = Vec::new();
+    while work(&early) != work(std::slice::from_ref(&now))
+        && queued_at.elapsed() < Duration::from_millis(1500)
+    {
+        early.extend(drain.receive_for(Duration::from_millis(200)).await);
+    }
+    assert_eq!(work(&early), work(&[now]), "before the later group's delay");
+    let mut received = Vec::new();
+    while received.is_empty() && queued_at.elapsed() < Duration::from_secs(10) {
+        received = drain.receive_for(Duration::from_millis(200)).await;
+    }
+    assert!(queued_at.elapsed() >= Duration::from_secs(2));
+    assert_eq!(work(&received), work(&[later]));
 }

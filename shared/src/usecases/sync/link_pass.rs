@@ -336,11 +336,21 @@ impl LinkPass<'_> {
             event_count: self.state.shadows.len(),
             version: self.status.version + 1,
         };
+        // Failed writes are retried by the next pass over the link: the calendars' checks
+        // carry the error so that their next checks take the normal path (see
+        // `flag_for_retry`).
+        let retry = report.halted.is_none() && !report.ok;
         let calendars = self
             .link
             .calendars
             .iter()
-            .map(|calendar| calendar_commit(self.session, &mut self.index_writes, calendar))
+            .map(|calendar| {
+                let mut commit = calendar_commit(self.session, &mut self.index_writes, calendar);
+                if retry && commit.state.last_error.is_none() {
+                    commit.state.last_error.clone_from(&status.last_error);
+                }
+                commit
+            })
             .collect();
         let commit = SyncCommit {
             calendars,

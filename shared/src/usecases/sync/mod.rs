@@ -216,6 +216,7 @@ impl SyncService {
         if !failed.is_empty() {
             report.ok = false;
             report.errors = failed;
+            flag_for_retry(link, session);
             self.record_failure(link, scope.checker.now).await;
         } else if let Err(error) = self
             .sync_checked_link(link, session, scope, &mut report)
@@ -223,6 +224,7 @@ impl SyncService {
         {
             report.ok = false;
             report.errors.push(error.to_string());
+            flag_for_retry(link, session);
             self.record_failure(link, scope.checker.now).await;
         }
         report.duration_ms = started.elapsed().as_millis() as u64;
@@ -304,8 +306,28 @@ impl SyncService {
     }
 }
 
+/// Records an error on the checks of a failed link's calendars (committed at the end of the
+/// pass). Their cursors move on without the link; with the error the scheduler gives their
+/// next checks no cursor, so those take the normal path, which retries the link, instead of
+/// confirming "unchanged" without looking at it.
+fn flag_for_retry(link: &Link, session: &mut Session) {
+    for calendar in &link.calendars {
+        let Some(checked) = session.checked.get(calendar) else {
+            continue;
+        };
+        let commit = session
+            .uncommitted
+            .entry(calendar.clone())
+            .or_insert_with(|| checked.commit.clone());
+        commit
+            .state
+            .last_error
+            .get_or_insert_with(|| format!("link {}: the pass failed; it is retried", link.id));
+    }
+}
+
 /// Windowed providers list the union of every link's window.
-fn widest_window(links: &[Link], now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+pub(crate) fn widest_window(links: &[Link], now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     links
         .iter()
         .map(|l| l.rules.window.bounds(now))

@@ -41,6 +41,7 @@ impl WebhookReceiver {
                     tenant: tenant.clone(),
                     calendars: vec![channel.calendar.clone()],
                     reason: SyncReason::Push,
+                    cursors: Default::default(),
                 };
                 match self.queue_once(&tenant, &key, vec![job]).await {
                     Ok(true) => WebhookResponse::new(200, Outcome::Accepted, ""),

@@ -75,6 +75,7 @@ impl WebhookReceiver {
             tenant,
             calendars,
             reason: SyncReason::Push,
+            cursors: Default::default(),
         })
         .await
     }
@@ -109,6 +110,7 @@ impl WebhookReceiver {
                     tenant: tenant.clone(),
                     calendars: vec![channel.calendar.clone()],
                     reason: SyncReason::Missed,
+                    cursors: Default::default(),
                 },
                 _ => continue,
             };

@@ -119,6 +119,7 @@ fn sync_job(calendars: &[&str], reason: SyncReason) -> Job {
             .map(|c| CalendarId::parse(*c).unwrap())
             .collect(),
         reason,
+        cursors: Default::default(),
     }
 }
 

@@ -81,6 +81,7 @@ async fn a_link_is_created_read_updated_synced_and_deleted() {
             crate::domain::CalendarId::parse("cl2").unwrap(),
         ],
         reason: SyncReason::Poll,
+        cursors: Default::default(),
     };
     let upkeep = Job::MaintainPush {
         tenant: tenant.clone(),

@@ -121,6 +121,7 @@ pub(crate) async fn dead_jobs_are_parked_listed_and_forgotten_per_tenant(store: 
             tenant: a.clone(),
             calendars: vec![calendar_id("c1"), calendar_id("c2")],
             reason: SyncReason::Push,
+            cursors: Default::default(),
         },
         error: "c1: temporary failure: 503".into(),
         attempts: 5,
