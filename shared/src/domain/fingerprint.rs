@@ -79,6 +79,10 @@ impl Field {
             Field::Transparency => serde_json::to_string(&c.transparency),
             Field::Status => serde_json::to_string(&c.status),
             Field::Class => serde_json::to_string(&c.class),
+            // Without attendees an organizer schedules nobody (RFC 5545 3.8.4.3), and Google and
+            // Outlook put their calendar's owner there on every event they store: counted, a
+            // copy they re-read looked edited (chaos run: deletions overruled by that "edit").
+            Field::Organizer if c.attendees.is_empty() => serde_json::to_string(&None::<()>),
             Field::Organizer => serde_json::to_string(&c.organizer),
             Field::Attendees => serde_json::to_string(&sorted(&c.attendees)),
             Field::Recurrence => serde_json::to_string(&(
@@ -266,6 +270,33 @@ mod tests {
             .map(|(k, _)| k.clone())
             .collect();
         assert_eq!(changed, vec![FieldKey::Master(Field::Location)]);
+    }
+
+    #[test]
+    fn an_organizer_counts_only_with_attendees() {
+        let owner = Participant {
+            email: "owner@x".into(),
+            name: None,
+            partstat: None,
+            role: None,
+        };
+        let organizer = FieldKey::Master(Field::Organizer);
+        let mut alone = event();
+        alone.master.as_mut().unwrap().attendees.clear();
+        let mut stamped = alone.clone();
+        stamped.master.as_mut().unwrap().organizer = Some(owner.clone());
+        assert_eq!(
+            field_hashes(&alone)[&organizer],
+            field_hashes(&stamped)[&organizer],
+            "a provider's owner on an event without attendees is no edit"
+        );
+        let meeting = event();
+        let mut organized = meeting.clone();
+        organized.master.as_mut().unwrap().organizer = Some(owner);
+        assert_ne!(
+            field_hashes(&meeting)[&organizer],
+            field_hashes(&organized)[&organizer]
+        );
     }
 
     #[test]
