@@ -36,13 +36,12 @@ async fn concurrent_clients_converge_through_lost_notifications_kills_and_expiry
     .await;
 }
 
-/// The same with every fault, API errors included. Ignored until calsync converges under it:
-/// on seed 20261205 a Google copy deleted while an edit was in flight is never restored (the
-/// re-create reuses the deleted event's id: 409 on every pass) and, with every fault, a few
-/// edits end reverted everywhere (docs/TESTING.md, "Chaos convergence").
-/// `cargo test --test integration chaos -- --ignored --nocapture`.
+/// The same with every fault, API errors included. It converges at 300 operations now (and
+/// the `errors` profile alone on every seed tried), but the 2,000-operation run still ends
+/// with a few uncontested deletions overruled (docs/TESTING.md, "Chaos convergence"): kept out
+/// of CI until that is understood. `cargo test --test integration chaos -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "calsync does not converge under every fault yet: issue 5 chaos report"]
+#[ignore = "the long all-faults run does not converge yet: issue 5 chaos report"]
 async fn a_seeded_storm_of_edits_and_faults_converges_on_every_calendar() {
     run(Settings::from_env(300, 20_261_205, "all")).await;
 }

@@ -77,11 +77,7 @@ fn a_deleted_copy_that_was_up_to_date_still_deletes_its_original() {
 
 #[test]
 fn a_write_stored_despite_an_error_is_not_taken_for_an_edit_later() {
-    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.settle_down(2);
-    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
-    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    let (mut world, on_b, on_c) = synced_mesh();
     world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
         m.summary = Some("Renamed on A".into())
     });
@@ -95,17 +91,7 @@ fn a_write_stored_despite_an_error_is_not_taken_for_an_edit_later() {
     // A later edit elsewhere, older than the provider's stamp on cc.
     world.user_edit("cb", &on_b, 3, |m| m.summary = Some("Renamed on B".into()));
     world.settle_down(4);
-    for (calendar, id) in [
-        ("ca", RemoteId("a1.ics".into())),
-        ("cb", on_b),
-        ("cc", on_c),
-    ] {
-        let summary = world.calendars[&cal(calendar)][&id]
-            .1
-            .summary()
-            .map(String::from);
-        assert_eq!(summary.as_deref(), Some("Renamed on B"), "{calendar}");
-    }
+    assert_summary_everywhere(&world, &[("cb", &on_b), ("cc", &on_c)], "Renamed on B");
 }
 
 #[test]
@@ -121,23 +107,13 @@ fn a_copy_created_despite_an_error_keeps_the_edits_made_on_it_before_we_knew() {
     // The copy exists although its create failed; a user edits it before calsync sees it.
     world.user_edit("cb", &copy, 3, |m| m.summary = Some("Edited on B".into()));
     world.settle_down(4);
-    for (calendar, id) in [("ca", RemoteId("a1.ics".into())), ("cb", copy)] {
-        let summary = world.calendars[&cal(calendar)][&id]
-            .1
-            .summary()
-            .map(String::from);
-        assert_eq!(summary.as_deref(), Some("Edited on B"), "{calendar}");
-    }
+    assert_summary_everywhere(&world, &[("cb", &copy)], "Edited on B");
     assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
 }
 
 #[test]
 fn an_edit_made_before_a_newer_one_arrived_loses_to_it_in_a_later_pass() {
-    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.settle_down(2);
-    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
-    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    let (mut world, on_b, on_c) = synced_mesh();
     world.user_edit("cc", &on_c, 2, |m| m.summary = Some("Renamed on C".into()));
     // cb does not receive it in this pass, and its user renames the event in between, on a
     // clock that puts the edit before cc's.
@@ -153,26 +129,12 @@ fn an_edit_made_before_a_newer_one_arrived_loses_to_it_in_a_later_pass() {
         report.plan.conflicts
     );
     world.settle_down(3);
-    for (calendar, id) in [
-        ("ca", RemoteId("a1.ics".into())),
-        ("cb", on_b),
-        ("cc", on_c),
-    ] {
-        let summary = world.calendars[&cal(calendar)][&id]
-            .1
-            .summary()
-            .map(String::from);
-        assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
-    }
+    assert_summary_everywhere(&world, &[("cb", &on_b), ("cc", &on_c)], "Renamed on C");
 }
 
 #[test]
 fn an_unstamped_edit_is_not_taken_for_an_old_one() {
-    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.settle_down(2);
-    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
-    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    let (mut world, on_b, on_c) = synced_mesh();
     world.user_edit("cc", &on_c, 2, |m| m.summary = Some("Renamed on C".into()));
     world
         .race_next_write
@@ -190,11 +152,7 @@ fn an_unstamped_edit_is_not_taken_for_an_old_one() {
 
 #[test]
 fn writes_of_a_worker_killed_before_its_commit_are_not_taken_for_edits() {
-    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
-    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
-    world.settle_down(2);
-    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
-    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    let (mut world, on_b, on_c) = synced_mesh();
     world.user_edit("ca", &RemoteId("a1.ics".into()), 1, |m| {
         m.summary = Some("Renamed on A".into())
     });
@@ -206,17 +164,7 @@ fn writes_of_a_worker_killed_before_its_commit_are_not_taken_for_edits() {
     world.pass_killed(true);
     world.user_edit("cc", &on_c, 3, |m| m.summary = Some("Renamed on C".into()));
     world.settle_down(4);
-    for (calendar, id) in [
-        ("ca", RemoteId("a1.ics".into())),
-        ("cb", on_b),
-        ("cc", on_c),
-    ] {
-        let summary = world.calendars[&cal(calendar)][&id]
-            .1
-            .summary()
-            .map(String::from);
-        assert_eq!(summary.as_deref(), Some("Renamed on C"), "{calendar}");
-    }
+    assert_summary_everywhere(&world, &[("cb", &on_b), ("cc", &on_c)], "Renamed on C");
 }
 
 #[test]
@@ -233,4 +181,23 @@ fn an_original_restored_by_an_edit_comes_back_after_a_worker_killed_before_writi
         restored[0].master.as_ref().unwrap().location.as_deref(),
         Some("Upstairs")
     );
+}
+
+/// A mesh of ca, cb, cc where `a1.ics` ("Dentist", UID u1) on ca has its copies on cb and cc.
+fn synced_mesh() -> (World, RemoteId, RemoteId) {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.settle_down(2);
+    let on_b = world.copy_id("cb", "ca", "u1").unwrap();
+    let on_c = world.copy_id("cc", "ca", "u1").unwrap();
+    (world, on_b, on_c)
+}
+
+/// The original on ca and each of `copies` carry `summary`.
+fn assert_summary_everywhere(world: &World, copies: &[(&str, &RemoteId)], summary: &str) {
+    let original = RemoteId("a1.ics".into());
+    for (calendar, id) in [("ca", &original)].iter().chain(copies) {
+        let held = world.calendars[&cal(calendar)][*id].1.summary();
+        assert_eq!(held, Some(summary), "{calendar}");
+    }
 }
