@@ -11,6 +11,7 @@ pub mod in_process_queue;
 pub mod local_key;
 pub mod net_guard;
 pub mod oauth;
+mod read_retry;
 pub mod sqlite;
 
 pub use connector::ProviderConnector;

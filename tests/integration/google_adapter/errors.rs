@@ -43,16 +43,17 @@ async fn a_revoked_account_is_an_auth_error_after_one_refresh_attempt() {
 #[tokio::test]
 async fn rate_limits_carry_retry_after_and_the_retry_policy_waits_that_long() {
     let google = Google::new().await;
-    let limit = || {
+    // Reads are retried up to three times in the adapter: three 429s reach the caller.
+    let limit = |times| {
         FaultRule::next(
-            1,
+            times,
             Fault::RateLimited {
                 retry_after_secs: 1,
             },
         )
         .on_path("/events")
     };
-    google.emulator.faults().add(limit());
+    google.emulator.faults().add(limit(3));
     let limited = google
         .account
         .changes(&google.info, &SyncCursor::default(), window())
@@ -63,7 +64,7 @@ async fn rate_limits_carry_retry_after_and_the_retry_policy_waits_that_long() {
     assert_eq!(retry_after, Some(Duration::from_secs(1)));
 
     google.emulator.log().clear();
-    google.emulator.faults().add(limit());
+    google.emulator.faults().add(limit(1));
     let (cursor, window) = (SyncCursor::default(), window());
     RetryPolicy::default()
         .run(|| google.account.changes(&google.info, &cursor, window))
@@ -86,7 +87,7 @@ async fn server_errors_are_transient_and_client_errors_permanent() {
     google
         .emulator
         .faults()
-        .add(FaultRule::next(1, Fault::Status(503)).on_path("calendarList"));
+        .add(FaultRule::next(3, Fault::Status(503)).on_path("calendarList"));
     let result = google.account.calendars().await;
     assert!(
         matches!(result, Err(ProviderError::Transient(_))),
@@ -102,4 +103,24 @@ async fn server_errors_are_transient_and_client_errors_permanent() {
         "{result:?}"
     );
     assert!(google.account.calendars().await.is_ok());
+}
+
+/// A read is retried on its own: one 503 among a pass's requests does not fail the pass.
+#[tokio::test]
+async fn a_read_answered_503_once_is_retried_by_the_adapter() {
+    let google = Google::new().await;
+    google
+        .emulator
+        .faults()
+        .add(FaultRule::next(1, Fault::Status(503)).on_path("calendarList"));
+    google.emulator.log().clear();
+    assert!(google.account.calendars().await.is_ok());
+    let statuses: Vec<u16> = google
+        .emulator
+        .log()
+        .matching("GET", "calendarList")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![503, 200]);
 }

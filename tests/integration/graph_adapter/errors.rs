@@ -55,7 +55,7 @@ async fn throttling_surfaces_retry_after_and_the_retry_policy_waits_for_it() {
     setup.user_creates(graph_event("busy", 6, "UTC"));
     setup.graph.faults().add(
         FaultRule::next(
-            1,
+            3,
             Fault::RateLimited {
                 retry_after_secs: 1,
             },
@@ -104,7 +104,7 @@ async fn server_errors_are_transient_and_bad_requests_permanent() {
     setup
         .graph
         .faults()
-        .add(FaultRule::next(1, Fault::Status(503)).on_path("/me/calendars"));
+        .add(FaultRule::next(3, Fault::Status(503)).on_path("/me/calendars"));
     let unavailable = setup.account.calendars().await;
     assert!(
         matches!(unavailable, Err(ProviderError::Transient(_))),

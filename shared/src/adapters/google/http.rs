@@ -4,6 +4,7 @@
 
 use super::status::{Reply, error_for};
 use crate::adapters::oauth::TokenKeeper;
+use crate::adapters::read_retry::retry_read;
 use crate::ports::ProviderError;
 use reqwest::Method;
 use std::sync::Arc;
@@ -86,13 +87,17 @@ impl GoogleClient {
     }
 
     /// Sends `call`; a 2xx answer comes back as its body, anything else as the error it means.
+    /// Reads are retried one request at a time (see [`retry_read`]).
     pub async fn send(&self, call: &Call) -> Result<Reply, ProviderError> {
-        let reply = self.send_raw(call).await?;
-        if reply.is_success() {
-            Ok(reply)
-        } else {
-            Err(error_for(&call.describe(), &reply))
-        }
+        retry_read(call.method == Method::GET, || async {
+            let reply = self.send_raw(call).await?;
+            if reply.is_success() {
+                Ok(reply)
+            } else {
+                Err(error_for(&call.describe(), &reply))
+            }
+        })
+        .await
     }
 
     /// Sends `call` and returns whatever status came back (after the one 401 retry).

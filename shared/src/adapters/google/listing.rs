@@ -3,6 +3,7 @@
 
 use super::http::{Call, GoogleClient};
 use super::wire::EventPage;
+use crate::adapters::read_retry::retry_read;
 use crate::ports::ProviderError;
 
 /// Google's own default; its maximum is 2500, but smaller pages keep each answer quick.
@@ -24,14 +25,18 @@ pub(super) async fn all_pages(client: &GoogleClient, call: Call) -> Result<Liste
         if let Some(token) = &page_token {
             page_call = page_call.query("pageToken", token.clone());
         }
-        let reply = client.send_raw(&page_call).await?;
-        if reply.status == 410 {
-            // fullSyncRequired (or an expired page token): only a full listing helps.
-            return Err(ProviderError::Gone);
-        }
-        if !reply.is_success() {
-            return Err(super::status::error_for("GET events", &reply));
-        }
+        let reply = retry_read(true, || async {
+            let reply = client.send_raw(&page_call).await?;
+            if reply.status == 410 {
+                // fullSyncRequired (or an expired page token): only a full listing helps.
+                return Err(ProviderError::Gone);
+            }
+            if !reply.is_success() {
+                return Err(super::status::error_for("GET events", &reply));
+            }
+            Ok(reply)
+        })
+        .await?;
         let page: EventPage = reply.json("events.list")?;
         items.extend(page.items);
         match page.next_page_token {

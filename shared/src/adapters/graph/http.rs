@@ -4,6 +4,7 @@
 
 use super::wire::ErrorBody;
 use crate::adapters::oauth::TokenKeeper;
+use crate::adapters::read_retry::retry_read;
 use crate::ports::ProviderError;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -91,7 +92,12 @@ impl GraphClient {
 
     /// Sends `call`; a 401 refreshes the token once and sends it once more. Non-2xx answers
     /// come back as errors.
+    /// Reads are retried one request at a time (see [`retry_read`]).
     pub async fn send(&self, call: &Call<'_>) -> Result<Reply, ProviderError> {
+        retry_read(call.method == Method::GET, || self.send_once_checked(call)).await
+    }
+
+    async fn send_once_checked(&self, call: &Call<'_>) -> Result<Reply, ProviderError> {
         let token = self.tokens.bearer().await?;
         let response = self.send_once(call, &token).await?;
         let response = if response.status() == StatusCode::UNAUTHORIZED {
