@@ -120,5 +120,28 @@ fn polling_cell(view: Option<&PollingView>) -> String {
         Pace::Idle => "idle",
         Pace::Fixed => "fixed",
     };
-    format!("{pace}, {} s", view.wanted_every_s)
+    format!("{pace}, {} s", seconds(view.wanted_every_s))
+}
+
+/// Whole seconds as such, others to a tenth: "4", "1.3" (a 5-s budget's active pace is 4/3 s).
+fn seconds(value: f64) -> String {
+    let tenths = (value * 10.0).round() / 10.0;
+    if tenths.fract() == 0.0 {
+        format!("{tenths:.0}")
+    } else {
+        format!("{tenths:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn paces_read_as_whole_seconds_or_tenths() {
+        assert_eq!(seconds(4.0), "4");
+        assert_eq!(seconds(60.0), "60");
+        assert_eq!(seconds(1.333_333_333), "1.3");
+        assert_eq!(seconds(2.96), "3");
+    }
 }
