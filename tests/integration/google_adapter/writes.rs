@@ -306,3 +306,27 @@ async fn the_origin_tag_is_a_private_extended_property_that_round_trips() {
     assert_eq!(read.origin, Some(tag(6)));
     assert_eq!(read.owner_link, LinkId::parse("l1").ok());
 }
+
+#[tokio::test]
+async fn an_original_created_by_calsync_keeps_its_uid_although_google_assigns_another() {
+    let google = Google::new().await;
+    // An original restored on its own calendar: no origin tag, its UID known everywhere.
+    let mut original = timed("Busy", "20260105T090000", "20260105T100000");
+    original.uid = "meeting-1@example.org".into();
+    let created = google
+        .account
+        .create(&google.info, &key(7), &original)
+        .await
+        .unwrap();
+    let stored = google
+        .emulator
+        .get_event(CALENDAR, key(7).as_str())
+        .unwrap();
+    assert_ne!(
+        stored["iCalUID"], "meeting-1@example.org",
+        "an insert with our id gets Google's iCalUID"
+    );
+    let read = read_back(&google, &created.remote_id).await;
+    assert_eq!(read.uid, "meeting-1@example.org");
+    assert_eq!(read.origin, None);
+}

@@ -95,6 +95,36 @@ async fn the_origin_tag_and_owner_link_round_trip() {
 }
 
 #[tokio::test]
+async fn an_original_created_by_calsync_keeps_its_uid_although_graph_assigns_another() {
+    let setup = Setup::new().await;
+    // An original restored on its own calendar: no origin tag, its UID known everywhere.
+    let mut original = copy("Planning");
+    original.origin = None;
+    original.owner_link = None;
+    original.uid = "meeting-1@example.org".into();
+    let key = tag().copy_key(&setup.calendar.id);
+    let written = setup
+        .account
+        .create(&setup.calendar, &key, &original)
+        .await
+        .unwrap();
+    let stored = setup.graph.event(&written.remote_id.0).unwrap();
+    assert_ne!(
+        stored["iCalUId"].as_str(),
+        Some(original.uid.as_str()),
+        "Graph chose its own iCalUId"
+    );
+    let fetched = setup
+        .account
+        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
+        .await
+        .unwrap();
+    let event = fetched[0].body.clone().unwrap().unwrap();
+    assert_eq!(event.uid, "meeting-1@example.org");
+    assert_eq!(event.origin, None);
+}
+
+#[tokio::test]
 async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found() {
     let setup = Setup::new().await;
     let key = tag().copy_key(&setup.calendar.id);

@@ -15,6 +15,10 @@ use std::collections::BTreeMap;
 /// `extendedProperties.private` keys calsync writes on its copies.
 pub const ORIGIN_KEY: &str = "calsyncOrigin";
 pub const LINK_KEY: &str = "calsyncLink";
+/// The UID of an original calsync created (restored after an edit beat its deletion): an
+/// insert with our own event id cannot also set `iCalUID`, and with Google's UID the original
+/// would come back as a different event and be copied everywhere a second time.
+pub const UID_KEY: &str = "calsyncUid";
 
 /// The raw events of one logical event, as listed.
 #[derive(Debug, Default, Clone)]
@@ -97,15 +101,16 @@ pub(super) fn to_event(series: &Series) -> ItemBody {
         .as_ref()
         .or_else(|| series.exceptions.iter().find(|e| !e.is_cancelled()))
         .ok_or_else(|| malformed("a series with neither master nor live instance"))?;
-    event.uid = speaker
-        .ical_uid
-        .clone()
-        .or_else(|| speaker.id.clone())
-        .unwrap_or_default();
     let private = speaker
         .extended_properties
         .as_ref()
         .and_then(|p| p.private.as_ref());
+    event.uid = private
+        .and_then(|p| p.get(UID_KEY))
+        .or(speaker.ical_uid.as_ref())
+        .or(speaker.id.as_ref())
+        .cloned()
+        .unwrap_or_default();
     event.origin = private
         .and_then(|p| p.get(ORIGIN_KEY))
         .and_then(|v| OriginTag::parse(v).ok());

@@ -6,7 +6,7 @@
 use super::etag::{compose, master_part};
 use super::http::{Call, GoogleClient};
 use super::items::read_series;
-use super::read::Series;
+use super::read::{Series, UID_KEY};
 use super::times::instance_id;
 use super::wire::WireEvent;
 use super::write_body::{master_body, override_body};
@@ -55,6 +55,14 @@ pub(super) async fn create(
     let master = series_master(event)?;
     let mut body = master_body(event, &master);
     body.id = Some(key.as_str().to_string());
+    if event.origin.is_none() {
+        // An original (restored by calsync): keep the UID it has everywhere else.
+        body.extended_properties
+            .get_or_insert_with(Default::default)
+            .private
+            .get_or_insert_with(Default::default)
+            .insert(UID_KEY.to_string(), event.uid.clone());
+    }
     let call = events_call(Method::POST, calendar_id, None).json(to_json(&body)?);
     let created: WireEvent = match client.send(&call).await {
         Ok(reply) => reply.json("events.insert")?,

@@ -7,7 +7,7 @@
 
 use super::mapping::{event_zone, model_time, parse_instant, read_component};
 use super::recurrence::{SeriesStart, from_graph};
-use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME};
+use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, UID_NAME};
 use crate::domain::{
     Etag, Event, EventTime, LinkId, MalformedEvent, OriginTag, RecurrenceKey, occurrences_between,
 };
@@ -136,7 +136,11 @@ fn build(
         .marker(LINK_NAME)
         .and_then(|value| LinkId::parse(value).ok());
     Ok(Event {
-        uid: master.ical_uid.clone().unwrap_or_else(|| master.id.clone()),
+        uid: master
+            .marker(UID_NAME)
+            .map(str::to_string)
+            .or_else(|| master.ical_uid.clone())
+            .unwrap_or_else(|| master.id.clone()),
         master: Some(component),
         overrides,
         origin,

@@ -8,17 +8,22 @@ use serde::{Deserialize, Serialize};
 pub const PROPERTY_SET: &str = "{4c1a5e0e-3b7d-4f1e-9a56-1a2b3c4d5e6f}";
 pub const ORIGIN_NAME: &str = "calsyncOrigin";
 pub const LINK_NAME: &str = "calsyncLink";
+/// The UID calsync gave an original it created: Graph assigns its own `iCalUId` to every new
+/// event, so an original restored on its calendar (an edit beat its deletion) would otherwise
+/// come back as a different event, and be copied everywhere a second time.
+pub const UID_NAME: &str = "calsyncUid";
 
 pub fn property_id(name: &str) -> String {
     format!("String {PROPERTY_SET} Name {name}")
 }
 
-/// `$expand` clause reading both markers along with an event.
+/// `$expand` clause reading calsync's markers along with an event.
 pub fn expand_markers() -> String {
     format!(
-        "singleValueExtendedProperties($filter=id eq '{}' or id eq '{}')",
+        "singleValueExtendedProperties($filter=id eq '{}' or id eq '{}' or id eq '{}')",
         property_id(ORIGIN_NAME),
-        property_id(LINK_NAME)
+        property_id(LINK_NAME),
+        property_id(UID_NAME)
     )
 }
 

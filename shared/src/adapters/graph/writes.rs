@@ -8,7 +8,7 @@ use super::mapping::{event_zone, parse_instant, write_component, write_time};
 use super::reads::{instances, read_item, segment};
 use super::recurrence::to_graph;
 use super::series::{Window, master_etag, series_start};
-use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, property_id};
+use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, UID_NAME, property_id};
 use crate::domain::{Component, CopyKey, Etag, Event, EventStatus, EventTime, RemoteId};
 use crate::ports::{ProviderError, WriteOutcome};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -68,6 +68,16 @@ pub(super) async fn create(
 ) -> Result<WriteOutcome, ProviderError> {
     let mut body = master_body(event)?;
     body.insert("transactionId".into(), json!(key.as_str()));
+    if event.origin.is_none() {
+        // An original (restored by calsync): keep the UID it has everywhere else.
+        let uid = json!({"id": property_id(UID_NAME), "value": event.uid});
+        match body.get_mut("singleValueExtendedProperties") {
+            Some(Value::Array(markers)) => markers.push(uid),
+            _ => {
+                body.insert("singleValueExtendedProperties".into(), json!([uid]));
+            }
+        }
+    }
     let body = Value::Object(body);
     let url = format!("me/calendars/{}/events", segment(calendar_id));
     let created: GraphEvent = client
