@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use calsync_core::adapters::ProviderConnector;
 use calsync_core::cloud::schedule::cursors::job_cursors;
 use calsync_core::domain::{
-    CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor,
+    CalendarId, CalendarInfo, Capabilities, CopyKey, Etag, Event, RemoteId, SyncCursor,
 };
 use calsync_core::ports::{
     CalendarDirectory, CalendarProvider, CalendarStore, ChangeBatch, ChangeFeed,
@@ -42,6 +42,9 @@ enum Interference {
     FailReads {
         from: usize,
     },
+    /// calsync's first create on the calendar never finishes: the pass is dropped there, as a
+    /// worker killed mid-write is.
+    HangCreates,
 }
 
 /// Another client's write just before calsync's first update to one calendar.
@@ -54,6 +57,8 @@ struct Race {
     reads: AtomicUsize,
     /// The real server refused calsync's write (412, or 404 for a deleted item).
     lost: AtomicBool,
+    /// A create is hanging (HangCreates).
+    hanging: tokio::sync::Notify,
 }
 
 impl Race {
@@ -65,6 +70,7 @@ impl Race {
             fired: AtomicBool::new(false),
             reads: AtomicUsize::new(0),
             lost: AtomicBool::new(false),
+            hanging: tokio::sync::Notify::new(),
         })
     }
 
@@ -77,7 +83,7 @@ impl Race {
                 self.observer.put(&resource.0, &edited).await;
             }
             Interference::Delete => self.observer.delete(&resource.0).await,
-            Interference::FailReads { .. } => {}
+            Interference::FailReads { .. } | Interference::HangCreates => {}
         }
     }
 
@@ -108,6 +114,22 @@ impl Race {
 }
 
 impl Race {
+    /// One pass dropped at its first create on the race's calendar, after it committed what it
+    /// was about to write and before its own commit: a worker killed mid-write.
+    async fn killed_pass(self: &Arc<Race>, calsync: &Calsync) {
+        let connector = Arc::new(RacingConnector {
+            real: ProviderConnector::default(),
+            race: self.clone(),
+        });
+        let service = sync_service(calsync.data_dir(), connector);
+        let options = PassOptions::default();
+        let pass = service.run_pass(&options, &NoProgress);
+        tokio::select! {
+            reports = pass => panic!("the pass ended without its create: {reports:#?}"),
+            () = self.hanging.notified() => {}
+        }
+    }
+
     /// One pass with reads of the race's calendar failing; checks that they did.
     async fn failing_pass(self: &Arc<Race>, calsync: &Calsync) -> Vec<LinkReport> {
         let connector = Arc::new(RacingConnector {
@@ -206,6 +228,13 @@ impl EventWriter for RacingProvider {
         key: &CopyKey,
         event: &Event,
     ) -> Result<WriteOutcome, ProviderError> {
+        let race = &self.race;
+        if matches!(race.interference, Interference::HangCreates)
+            && calendar.id.as_str() == race.calendar
+        {
+            race.hanging.notify_one();
+            return std::future::pending().await;
+        }
         self.real.create(calendar, key, event).await
     }
 
@@ -409,6 +438,55 @@ async fn a_copy_deleted_after_a_failed_reread_takes_its_original_along() {
     Held::read(&a)
         .await
         .assert_exactly(&[], "after the next pass");
+}
+
+/// A worker killed between the commit of what it was about to write and its own commit: that
+/// intent binds the items its check found and the copies it made, so the check and the writes
+/// must be stored with it. Otherwise a job that takes those calendars as stored finds bound
+/// items missing from the index and takes them for deleted (found by the chaos run: every
+/// calendar's events seen as deleted at once, the deletion guard tripped, originals
+/// "restored" over themselves).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_after_its_intent_takes_nothing_for_deleted() {
+    let kind = ServerKind::Radicale;
+    let (calsync, cals) = Calsync::with_calendars("killed", &[kind, kind, kind]).await;
+    let (a, b, c) = (cals[0].clone(), cals[1].clone(), cals[2].clone());
+    calsync
+        .link("killed", &["--topology", "mesh"], &[&a, &b, &c])
+        .await;
+    let event = uid("killed");
+    a.raw
+        .put("killed.ics", &timed_event(&event, "Killed", 18, 10, &[]))
+        .await;
+    // The pass dies in its create on C (its copy on B may or may not be made by then).
+    Race::new(&c, Interference::HangCreates)
+        .killed_pass(&calsync)
+        .await;
+    // The next job is about C alone (its poll; the daily full reconcile, so that it plans
+    // even with nothing new): A and B are taken as stored.
+    let only_c = PassOptions {
+        check_only: Some([CalendarId::parse(&c.id).unwrap()].into()),
+        full_reconcile: true,
+        ..PassOptions::default()
+    };
+    let reports = sync_service(calsync.data_dir(), Arc::new(ProviderConnector::default()))
+        .run_pass(&only_c, &NoProgress)
+        .await
+        .unwrap();
+    let deleted: usize = reports
+        .iter()
+        .flat_map(|r| r.operations.values())
+        .map(|ops| ops.deleted)
+        .sum();
+    assert_eq!(deleted, 0, "a job about C deleted: {reports:#?}");
+    for cal in [&a, &b, &c] {
+        Held::read(cal)
+            .await
+            .assert_exactly(&[&event], "after the job about C");
+    }
+    calsync
+        .sync_expecting_nothing("the killed pass's work is done")
+        .await;
 }
 
 /// After a failed pass every calendar of the link carries the error, so the cloud scheduler

@@ -198,8 +198,25 @@ impl LinkPass<'_> {
             version: self.status.version + 1,
             ..self.status.clone()
         };
+        // The intent binds the items this pass's checks found and the copies earlier rounds
+        // made: those checks and writes go with it. A worker killed before the final commit
+        // would otherwise leave bindings to items the stored index lacks, and a later job
+        // taking the calendar as stored would see them as deleted (chaos run: every calendar's
+        // events "deleted" at once).
+        let pending: Vec<&CalendarId> = self
+            .link
+            .calendars
+            .iter()
+            .filter(|c| {
+                self.session.uncommitted.contains_key(*c) || self.index_writes.contains_key(*c)
+            })
+            .collect();
+        let calendars = pending
+            .into_iter()
+            .map(|c| calendar_commit(self.session, &mut self.index_writes, c))
+            .collect();
         let commit = SyncCommit {
-            calendars: Vec::new(),
+            calendars,
             link: Some(LinkCommit {
                 link: self.link.id.clone(),
                 expected_version: self.status.version,
