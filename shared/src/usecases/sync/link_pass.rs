@@ -211,6 +211,15 @@ impl LinkPass<'_> {
                 self.session.uncommitted.contains_key(*c) || self.index_writes.contains_key(*c)
             })
             .collect();
+        // Put back if the commit fails: the final commit must then carry them.
+        let taken_checks: BTreeMap<CalendarId, CalendarCommit> = pending
+            .iter()
+            .filter_map(|c| Some(((*c).clone(), self.session.uncommitted.get(*c)?.clone())))
+            .collect();
+        let taken_writes: IndexWrites = pending
+            .iter()
+            .filter_map(|c| Some(((*c).clone(), self.index_writes.get(*c)?.clone())))
+            .collect();
         let calendars = pending
             .into_iter()
             .map(|c| calendar_commit(self.session, &mut self.index_writes, c))
@@ -224,10 +233,16 @@ impl LinkPass<'_> {
                 status: status.clone(),
             }),
         };
-        self.service
+        if let Err(error) = self
+            .service
             .store
             .commit(&self.service.tenant, &commit)
-            .await?;
+            .await
+        {
+            self.session.uncommitted.extend(taken_checks);
+            self.index_writes.extend(taken_writes);
+            return Err(error.into());
+        }
         self.status = status;
         Ok(())
     }
