@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 const CLOCK_SLACK: TimeDelta = TimeDelta::milliseconds(1_100);
 
 /// Edits on another calendar this shortly before a delete may still be merged after it, and
-/// calsync keeps an edited event over a deleted one.
+/// calsync keeps an edited event over a deleted one. A delete of an item that did not show
+/// every edit yet is contested however long ago the edit was (a user deleting what they saw).
 pub const DELETE_CONTEST: TimeDelta = TimeDelta::seconds(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -341,17 +342,23 @@ impl Model {
         event.edits.push((at, calendar));
     }
 
-    pub fn deleted(&mut self, tag: &str, calendar: usize) {
+    /// `saw_every_edit`: the deleted item showed every field as the model admits it, so its
+    /// user deleted the event knowing every edit made before.
+    pub fn deleted(&mut self, tag: &str, calendar: usize, saw_every_edit: bool) {
         let at = Utc::now();
         let event = self.get_mut(tag);
-        let contested = event
+        let recent_edit_elsewhere = event
             .edits
             .iter()
             .any(|(when, c)| *c != calendar && at - *when < DELETE_CONTEST);
+        let contested = recent_edit_elsewhere || !saw_every_edit;
         event.history.push(Step {
             at,
             calendar,
-            what: format!("deleted (contested: {contested})"),
+            what: format!(
+                "deleted (contested: {contested}; the deleted item showed every edit: \
+                 {saw_every_edit})"
+            ),
         });
         event.deleted = Some(Deletion {
             calendar,

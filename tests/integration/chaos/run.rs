@@ -3,7 +3,7 @@
 //! judge. Prints a one-line JSON summary to stderr; panics with the seed and a diff on failure.
 
 use super::dav_client::HrefCache;
-use super::model::Model;
+use super::model::{Field, Model};
 use super::plan::{Op, next};
 use super::projection::{Projection, project};
 use super::verdict::{Verdict, admits, judge};
@@ -337,13 +337,24 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> A
         Op::Delete { calendar, tag } => {
             let home = model.get(&tag).unwrap().home;
             for target in [calendar, home] {
+                // What the deleting user saw: a copy that had not received every edit yet is
+                // deleted by someone who never saw those edits (calsync keeps the event then).
+                let saw_every_edit = shown(world, hrefs, target, &tag).await.is_some_and(|now| {
+                    let event = model.get(&tag).unwrap();
+                    Field::ALL.iter().all(|field| {
+                        event
+                            .admissible(*field)
+                            .iter()
+                            .any(|value| admits(value, &now, *field))
+                    })
+                });
                 let done = match &world.sides[target] {
                     Side::Google(id) => cloud::google_delete(&world.rig.google, id, &tag),
                     Side::Graph(id) => cloud::graph_delete(&world.rig.graph, id, &tag),
                     Side::Dav(cal) => hrefs.delete(&cal.raw, &tag).await,
                 };
                 if done {
-                    model.deleted(&tag, target);
+                    model.deleted(&tag, target, saw_every_edit);
                     return Applied::Done;
                 }
             }
