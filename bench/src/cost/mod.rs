@@ -17,6 +17,7 @@ mod capacity;
 mod clock;
 mod deferred_queue;
 mod event_source;
+mod fleet;
 mod gateway;
 mod ledger;
 mod polling;
@@ -51,7 +52,7 @@ enum Scenario {
     Both,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CostArgs {
     /// moto_server's URL (default: $CALSYNC_TEST_AWS_ENDPOINT, which scripts/bench.sh sets).
     #[arg(long, env = "CALSYNC_TEST_AWS_ENDPOINT")]
@@ -64,6 +65,10 @@ pub struct CostArgs {
     /// Calendars per tenant, linked two by two.
     #[arg(long, default_value_t = 4)]
     pub calendars_per_tenant: usize,
+    /// Tenants of a second, larger deployment polled every 15 s, to split the cost into a
+    /// fixed part per deployment and a marginal part per calendar (0: not run).
+    #[arg(long, default_value_t = 100)]
+    pub fleet_tenants: usize,
     /// Simulated minutes of scheduler ticks counted (extrapolated to 43,200).
     #[arg(long, default_value_t = 60)]
     pub minutes: usize,
@@ -102,6 +107,8 @@ struct Report {
     prices_checked_on: &'static str,
     prices: BTreeMap<&'static str, prices::Price>,
     scenarios: BTreeMap<&'static str, Bill>,
+    /// polling_15s at `tenants` and at `--fleet-tenants`.
+    fleet: Option<fleet::Fleet>,
     not_per_calendar: Vec<&'static str>,
     targets: BTreeMap<&'static str, Figure>,
     targets_met: BTreeMap<&'static str, bool>,
@@ -140,10 +147,32 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
     // timestamps written during set-up.
     let start = Utc::now().duration_trunc(TimeDelta::minutes(1))? + TimeDelta::hours(1);
     let mut scenarios = BTreeMap::new();
+    let mut fleet = None;
     if args.scenario != Scenario::Push {
         let fixed = CadencePolicy::fixed(Duration::from_secs(15));
-        let (phases, failures) = polling::run(&args, &moto, start, fixed).await?;
-        scenarios.insert("polling_15s", bill::bill(phases, &deployment, failures));
+        let (phases, failures) = polling::run(&args, &moto, start, fixed.clone()).await?;
+        let small = bill::bill(phases, &deployment, failures);
+        if args.fleet_tenants > args.tenants {
+            let larger = CostArgs {
+                tenants: args.fleet_tenants,
+                ..args.clone()
+            };
+            let (phases, failures) = polling::run(&larger, &moto, start, fixed).await?;
+            let large = bill::bill(phases, &deployment, failures);
+            let calendars = |a: &CostArgs| a.tenants * a.calendars_per_tenant;
+            fleet = Some(fleet::split(
+                "polling_15s",
+                (
+                    calendars(&args),
+                    small.total_dollars_per_calendar_month.value,
+                ),
+                (
+                    calendars(&larger),
+                    large.total_dollars_per_calendar_month.value,
+                ),
+            ));
+        }
+        scenarios.insert("polling_15s", small);
         let adaptive = CadencePolicy::default();
         let (phases, failures) = polling::run(&args, &moto, start, adaptive).await?;
         scenarios.insert(
@@ -155,14 +184,23 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
         let (phases, failures) = push::run(&args, &moto, start).await?;
         scenarios.insert("push_only", bill::bill(phases, &deployment, failures));
     }
-    let targets_met: BTreeMap<&'static str, bool> = scenarios
+    let mut dollars: BTreeMap<&'static str, f64> = scenarios
         .iter()
-        .map(|(name, bill)| {
-            (
-                *name,
-                bill.total_dollars_per_calendar_month.value <= TARGET_DOLLARS,
-            )
-        })
+        .map(|(name, bill)| (*name, bill.total_dollars_per_calendar_month.value))
+        .collect();
+    if let Some(fleet) = &fleet {
+        dollars.insert(
+            "polling_15s_larger_deployment",
+            fleet.per_calendar_month[1].value,
+        );
+        dollars.insert(
+            "polling_15s_marginal",
+            fleet.marginal_per_calendar_month.value,
+        );
+    }
+    let targets_met: BTreeMap<&'static str, bool> = dollars
+        .iter()
+        .map(|(name, value)| (*name, *value <= TARGET_DOLLARS))
         .collect();
     let report = Report {
         bench: "cost",
@@ -183,7 +221,7 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
              receives a month for the deployment (~$0.10-0.30), not counted per calendar",
             "DynamoDB storage ($0.25 per GB-month) and point-in-time recovery",
         ],
-        targets: scenarios
+        targets: dollars
             .keys()
             .map(|name| {
                 (
@@ -194,14 +232,18 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
             .collect(),
         targets_met,
         scenarios,
+        fleet,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        for (name, bill) in &report.scenarios {
+        for (name, value) in &dollars {
+            println!("{name}: ${value:.5} per calendar-month (target ${TARGET_DOLLARS})");
+        }
+        if let Some(fleet) = &report.fleet {
             println!(
-                "{name}: ${:.5} per calendar-month (target ${TARGET_DOLLARS})",
-                bill.total_dollars_per_calendar_month.value
+                "fixed per deployment: ${:.3} a month",
+                fleet.fixed_per_deployment_month.value
             );
         }
     }
