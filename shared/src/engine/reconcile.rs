@@ -136,7 +136,10 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     // Deletion, unless a two-way side edited the event, now or in an edit the deleting side
     // never received (an edit beats a delete).
     let edited = !changed_by.is_empty() || deleted_unseen_edit;
-    if shadow.deleted && edited {
+    // A deletion decided earlier and overruled now: whatever it removed comes back, the
+    // original on its own calendar too.
+    let undeleted = shadow.deleted && edited;
+    if undeleted {
         shadow.deleted = false;
         out.notices.push(Notice::EditBeatDelete {
             origin: key.clone(),
@@ -187,7 +190,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         out.conflicts.extend(merged.conflicts);
     }
 
-    let recreate_origin = deleted_sides.contains(&origin_cal);
+    let recreate_origin = deleted_sides.contains(&origin_cal) || undeleted;
     place(ctx, key, &mut shadow, recreate_origin, &etag_of, out);
     if prior != Some(&shadow) || out.ops.iter().any(|op| &op.origin == key) {
         out.delta.shadows.insert(key.clone(), Some(shadow));

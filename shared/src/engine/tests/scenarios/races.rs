@@ -201,3 +201,31 @@ fn assert_summary_everywhere(world: &World, copies: &[(&str, &RemoteId)], summar
         assert_eq!(held, Some(summary), "{calendar}");
     }
 }
+
+/// A deletion carried out in part (the original among it) before an edit elsewhere turns up
+/// and overrules it: the event comes back everywhere, on the original's own calendar too (chaos
+/// run: an event left on every calendar but its home).
+#[test]
+fn an_original_deleted_by_calsync_comes_back_when_a_later_seen_edit_overrules_the_deletion() {
+    let (mut world, on_b, on_c) = synced_mesh();
+    world.user_delete("cb", &on_b.0);
+    // The pass plans to delete the original on ca and the copy on cc; the copy on cc is edited
+    // before calsync's delete reaches it, which is refused (412).
+    let plan = world.plan_now(false);
+    world.user_edit("cc", &on_c, 1, |m| m.location = Some("Upstairs".into()));
+    world.execute(plan);
+    assert!(
+        world.events("ca").is_empty(),
+        "the original went with the deletion"
+    );
+    world.settle_down(4);
+    for calendar in ["ca", "cb", "cc"] {
+        let held = world.events(calendar);
+        assert_eq!(held.len(), 1, "{calendar} holds the event again");
+        assert_eq!(
+            held[0].master.as_ref().unwrap().location.as_deref(),
+            Some("Upstairs"),
+            "{calendar}"
+        );
+    }
+}
