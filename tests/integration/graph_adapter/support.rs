@@ -3,8 +3,10 @@
 use calsync_core::adapters::endpoints::ProviderEndpoints;
 use calsync_core::adapters::graph::GraphAccount;
 use calsync_core::adapters::oauth::{OAuthApp, TokenSet};
-use calsync_core::domain::{AccountId, CalendarId, CalendarInfo, Capabilities, Event, SyncCursor};
-use calsync_core::ports::{ChangeBatch, ChangeFeed, ItemChange, Listing};
+use calsync_core::domain::{
+    AccountId, CalendarId, CalendarInfo, Capabilities, Etag, Event, RemoteId, SyncCursor,
+};
+use calsync_core::ports::{ChangeBatch, ChangeFeed, EventReader, ItemChange, Listing};
 use calsync_emulators::graph::GraphEmulator;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -42,6 +44,17 @@ impl Setup {
         self.graph
             .user_create_event(&self.calendar.url, event)
             .unwrap()
+    }
+
+    /// One item read back through the adapter: its ETag and its event.
+    pub async fn read_back(&self, id: &RemoteId) -> (Option<Etag>, Event) {
+        let fetched = self
+            .account
+            .fetch(&self.calendar, std::slice::from_ref(id))
+            .await
+            .unwrap();
+        let item = fetched.into_iter().next().unwrap();
+        (item.etag, item.body.unwrap().unwrap())
     }
 
     pub async fn changes(&self, cursor: &SyncCursor) -> ChangeBatch {

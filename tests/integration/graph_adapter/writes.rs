@@ -78,20 +78,12 @@ async fn the_origin_tag_and_owner_link_round_trip() {
         .create(&setup.calendar, &key, &copy("Planning"))
         .await
         .unwrap();
-    let fetched = setup
-        .account
-        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
-        .await
-        .unwrap();
-    let event = fetched[0].body.clone().unwrap().unwrap();
+    let (etag, event) = setup.read_back(&written.remote_id).await;
     assert_eq!(event.origin, Some(tag()));
     assert_eq!(event.owner_link, Some(LinkId::parse("l1").unwrap()));
     assert_eq!(event.summary(), Some("Planning"));
     assert_eq!(event.master.unwrap().start, Some(berlin(8, 9)));
-    assert_eq!(
-        fetched[0].etag, written.etag,
-        "a write's ETag is what a read reports"
-    );
+    assert_eq!(etag, written.etag, "a write's ETag is what a read reports");
 }
 
 #[tokio::test]
@@ -114,12 +106,7 @@ async fn an_original_created_by_calsync_keeps_its_uid_although_graph_assigns_ano
         Some(original.uid.as_str()),
         "Graph chose its own iCalUId"
     );
-    let fetched = setup
-        .account
-        .fetch(&setup.calendar, std::slice::from_ref(&written.remote_id))
-        .await
-        .unwrap();
-    let event = fetched[0].body.clone().unwrap().unwrap();
+    let (_, event) = setup.read_back(&written.remote_id).await;
     assert_eq!(event.uid, "meeting-1@example.org");
     assert_eq!(event.origin, None);
 }
