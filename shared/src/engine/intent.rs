@@ -36,7 +36,7 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
             if let Some(side) = shadow.sides.get_mut(&item.calendar)
                 && side.remote_id == item.remote_id
             {
-                side.unconfirmed = Some(fields.clone());
+                side.mark_unconfirmed(fields);
             }
         }
         Operation::Delete { .. } => {}

@@ -92,6 +92,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 hash: ContentHash(String::new()),
                 fields: FieldHashes::new(),
                 unconfirmed: Some(written),
+                unconfirmed_earlier: Vec::new(),
                 modified_at: None,
             });
         if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
@@ -110,6 +111,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 hash: seen.content.clone(),
                 fields: seen.hashes.clone(),
                 unconfirmed: None,
+                unconfirmed_earlier: Vec::new(),
                 modified_at: seen.modified_at,
             },
         );
@@ -242,6 +244,7 @@ fn new_shadow(
                 hash: ContentHash(String::new()),
                 fields: Default::default(),
                 unconfirmed: None,
+                unconfirmed_earlier: Vec::new(),
                 modified_at: None,
             },
         );

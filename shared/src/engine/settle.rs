@@ -72,6 +72,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                             hash: hash.clone(),
                             fields: fields.clone(),
                             unconfirmed: None,
+                            unconfirmed_earlier: Vec::new(),
                             modified_at: written_event(&planned.op)
                                 .and_then(crate::domain::Event::modified_at),
                         },

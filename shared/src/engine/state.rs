@@ -74,6 +74,11 @@ pub struct Side {
     /// time and overrule newer edits made elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unconfirmed: Option<FieldHashes>,
+    /// Earlier unconfirmed writes there, newest last (at most [`UNCONFIRMED_KEPT`]): a write
+    /// stored despite an error, then overtaken by another unconfirmed one before it was read
+    /// back, still shows its values with the provider's later write time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed_earlier: Vec<FieldHashes>,
     /// The event's LAST-MODIFIED (else DTSTAMP) as last seen or written there: an edit that
     /// leaves it unchanged was made by a client that does not stamp its edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,19 +89,39 @@ impl Side {
     /// The units this calendar changed since the last sync, seeing `seen` there now: those
     /// neither the baseline nor our unconfirmed write explains.
     pub fn changes(&self, seen: &FieldHashes) -> BTreeSet<FieldKey> {
-        let written = self.unconfirmed.as_ref();
+        let written: Vec<&FieldHashes> = self
+            .unconfirmed
+            .iter()
+            .chain(&self.unconfirmed_earlier)
+            .collect();
         self.fields
             .keys()
-            .chain(written.into_iter().flat_map(|w| w.keys()))
+            .chain(written.iter().flat_map(|w| w.keys()))
             .chain(seen.keys())
             .filter(|key| {
                 let now = seen.get(*key);
-                self.fields.get(*key) != now && written.is_none_or(|w| w.get(*key) != now)
+                self.fields.get(*key) != now && written.iter().all(|w| w.get(*key) != now)
             })
             .cloned()
             .collect()
     }
+
+    /// Records an unconfirmed write of `fields` there, keeping the earlier ones it overtakes.
+    pub fn mark_unconfirmed(&mut self, fields: &FieldHashes) {
+        if let Some(previous) = self.unconfirmed.replace(fields.clone())
+            && &previous != fields
+        {
+            self.unconfirmed_earlier.push(previous);
+            if self.unconfirmed_earlier.len() > UNCONFIRMED_KEPT {
+                self.unconfirmed_earlier.remove(0);
+            }
+        }
+    }
 }
+
+/// Earlier unconfirmed writes remembered per side: a side rarely sees more than one or two
+/// failed writes in a row before it is read back.
+pub const UNCONFIRMED_KEPT: usize = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

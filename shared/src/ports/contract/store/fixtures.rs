@@ -179,6 +179,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
                 hash: hash.clone(),
                 fields: fields.clone(),
                 unconfirmed: None,
+                unconfirmed_earlier: Vec::new(),
                 modified_at: None,
             };
             (calendar, side)
