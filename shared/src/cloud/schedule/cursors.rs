@@ -52,6 +52,7 @@ mod tests {
             cursor: SyncCursor {
                 token: None,
                 ctag: Some(ctag.to_string()),
+                modified_gate: None,
             },
             last_checked: Some(now - checked_ago),
             last_error: error.map(str::to_string),
