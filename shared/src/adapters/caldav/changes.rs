@@ -1,5 +1,6 @@
-//! Change detection: RFC 6578 sync-collection where it works (one report per check), else a
-//! Depth:0 CTag gate and a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
+//! Change detection: RFC 6578 sync-collection where it works (one report per check, behind a
+//! `getlastmodified` gate where that is proven: [`modified_gate`]), else a Depth:0 CTag gate
+//! and a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
 
 use super::discovery::unreadable;
 use super::href::{decoded_path_of, is_inside, same_collection};
@@ -8,10 +9,13 @@ use super::http_message::{HttpReply, HttpRequest, normalise_etag};
 use super::multistatus::{self, DavResponse};
 use super::request_body::{propfind, sync_collection};
 use super::xml::{CALENDARSERVER, DAV};
-use crate::domain::{DetectionMethod, Etag, RemoteId, SyncCursor};
+use crate::domain::{DetectionMethod, Etag, ModifiedGate, RemoteId, SyncCursor};
 use crate::ports::{ChangeBatch, ItemChange, Listing, ProviderError};
+use modified_gate::{Evidence, GateReading};
 use std::collections::BTreeMap;
 use url::Url;
+
+mod modified_gate;
 
 /// A server that keeps answering 507 is broken; stop rather than loop for ever.
 const MAX_SYNC_PAGES: usize = 10_000;
@@ -23,18 +27,47 @@ pub(super) async fn changes(
     cursor: &SyncCursor,
 ) -> Result<ChangeBatch, ProviderError> {
     if sync_collection_supported {
-        // No Depth:0 gate first: servers compute a sync-token (and a CTag) from every member
-        // (Radicale: ~0.5 ms per item), and the sync report computes it anyway. With a token,
-        // one report is the whole check: an empty answer with the same token means unchanged.
+        // No CTag or sync-token gate first: servers compute those from every member (Radicale:
+        // ~0.5 ms per item), and the sync report computes it anyway. With a token, one report
+        // is the whole check: an empty answer with the same token means unchanged. Only the
+        // `getlastmodified` gate is cheaper than the report, where it is proven to work.
+        let stored_gate = cursor.modified_gate.as_ref();
+        // Read before an initial sync too: the re-read after a pass's own writes can then
+        // see the value move with the token, which is what earns the gate its trust.
+        let reading = if modified_gate::worth_asking(stored_gate) {
+            Some(modified_gate::read(client, url).await?)
+        } else {
+            None
+        };
+        if cursor.token.is_some()
+            && reading.is_some_and(|r| modified_gate::says_unchanged(stored_gate, r))
+        {
+            return Ok(ChangeBatch {
+                cursor: cursor.clone(),
+                method: DetectionMethod::SyncCollection,
+                listing: Listing::Unchanged,
+            });
+        }
         match sync(client, url, cursor.token.clone()).await? {
             Some(synced) => {
                 let unchanged = cursor.token.is_some()
                     && synced.token == cursor.token
                     && matches!(&synced.listing, Listing::Delta(items) if items.is_empty());
+                // Only members reported since a token count as "the token moved": a full
+                // listing (initial sync, or a refused token) says nothing about the gate.
+                let members_moved =
+                    matches!(&synced.listing, Listing::Delta(items) if !items.is_empty());
+                let modified_gate = match reading {
+                    Some(reading) => {
+                        Some(learn_gate(client, url, stored_gate, reading, members_moved).await?)
+                    }
+                    None => cursor.modified_gate.clone(),
+                };
                 return Ok(ChangeBatch {
                     cursor: SyncCursor {
                         token: synced.token.or_else(|| cursor.token.clone()),
                         ctag: None,
+                        modified_gate,
                     },
                     method: DetectionMethod::SyncCollection,
                     listing: if unchanged {
@@ -63,10 +96,32 @@ pub(super) async fn changes(
         cursor: SyncCursor {
             token: None,
             ctag: gate.ctag,
+            modified_gate: None,
         },
         method: DetectionMethod::CtagEtagScan,
         listing,
     })
+}
+
+/// The gate to store after a full check that followed `reading`. `token_moved` with a
+/// settled value that did not move condemns the gate for good, so that verdict is confirmed
+/// by a second reading first: a change landing between the gate request and the report moves
+/// the second one, and proves nothing against the server.
+async fn learn_gate(
+    client: &DavClient,
+    url: &Url,
+    stored: Option<&ModifiedGate>,
+    reading: GateReading,
+    token_moved: bool,
+) -> Result<ModifiedGate, ProviderError> {
+    let mut evidence = modified_gate::evidence(stored, reading, token_moved);
+    if evidence == Evidence::Stuck {
+        let again = modified_gate::read(client, url).await?;
+        if again.modified != reading.modified {
+            evidence = Evidence::Nothing;
+        }
+    }
+    Ok(modified_gate::after_full_check(stored, reading, evidence))
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
