@@ -78,25 +78,24 @@ impl Watched {
         self.until_settled(&first.cursor).await;
         let etag = raw.put("a.ics", &ics("a", "A edited")).await;
         let edited = self.changes(&first.cursor).await;
-        assert!(self.reports_edit(&edited.listing, "a.ics", &etag));
+        self.assert_reports_edit(&edited.listing, "a.ics", &etag, "the first edit");
         self.until_settled(&edited.cursor).await;
         self.changes(&edited.cursor).await.cursor
     }
 }
 
 impl Watched {
-    /// The listing carries the member's new version (servers may list more: DAViCal's
-    /// deltas, sabre/dav's complete listings).
-    fn reports_edit(&self, listing: &Listing, name: &str, etag: &str) -> bool {
+    /// Asserts that the listing carries the member's new version (servers may list more:
+    /// DAViCal's deltas, sabre/dav's complete listings).
+    fn assert_reports_edit(&self, listing: &Listing, name: &str, etag: &str, context: &str) {
         let reported = upserts(listing);
         let id = self.calendar.remote_id(name);
         assert_eq!(
             reported.get(&id),
             Some(&Some(etag.to_string())),
-            "{}: {listing:?}",
+            "{}: {context}: {listing:?}",
             self.calendar.server.kind
         );
-        true
     }
 
     fn reports_deletion(&self, listing: &Listing, name: &str) -> bool {
@@ -160,16 +159,19 @@ async fn radicale_a_change_in_the_same_second_as_the_stored_value_is_found() {
     let raw = &watched.calendar.raw;
     let c = raw.put("c.ics", &ics("c", "C")).await;
     let seen_c = watched.changes(&settled).await;
-    assert!(watched.reports_edit(&seen_c.listing, "c.ics", &c));
-    // Right after the edit: the value read is from the second of its reply, not settled.
+    watched.assert_reports_edit(&seen_c.listing, "c.ics", &c, "an edit after settling");
+    // Right after the edit the value read is (almost always) from its reply's own second: not
+    // settled, so the next check is a full one whatever the gate says.
     let gate = seen_c.cursor.modified_gate.clone().unwrap();
     let d = raw.put("d.ics", &ics("d", "D")).await;
     let stored_second = gate.seen.unwrap();
     let made_after = server_second(&raw.url).await - stored_second;
     let next = watched.changes(&seen_c.cursor).await;
-    assert!(
-        watched.reports_edit(&next.listing, "d.ics", &d),
-        "a change made {made_after} s after the stored value's second"
+    watched.assert_reports_edit(
+        &next.listing,
+        "d.ics",
+        &d,
+        &format!("a change made {made_after} s after the stored value's second"),
     );
 }
 
@@ -179,7 +181,7 @@ async fn the_gate_never_hides_an_edit_or_a_deletion(kind: ServerKind) {
     let raw = &watched.calendar.raw;
     let b = raw.put("b.ics", &ics("b", "B edited")).await;
     let edited = watched.changes(&settled).await;
-    assert!(watched.reports_edit(&edited.listing, "b.ics", &b));
+    watched.assert_reports_edit(&edited.listing, "b.ics", &b, "an edit after settling");
     watched.until_settled(&edited.cursor).await;
     let idle = watched.changes(&edited.cursor).await;
     raw.delete("a.ics").await;
