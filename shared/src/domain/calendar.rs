@@ -140,3 +140,44 @@ pub struct CalendarInfo {
     pub read_only: bool,
     pub capabilities: Capabilities,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_stored_before_the_gate_existed_still_read() {
+        let old = r#"{"token":"http://radicale.org/ns/sync/abc","ctag":null}"#;
+        let cursor: SyncCursor = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            cursor.token.as_deref(),
+            Some("http://radicale.org/ns/sync/abc")
+        );
+        assert_eq!(cursor.modified_gate, None);
+    }
+
+    #[test]
+    fn a_cursor_without_a_gate_serialises_as_before() {
+        let cursor = SyncCursor {
+            token: Some("t".into()),
+            ctag: None,
+            modified_gate: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&cursor).unwrap(),
+            r#"{"token":"t","ctag":null}"#
+        );
+        let gated = SyncCursor {
+            modified_gate: Some(ModifiedGate {
+                trust: GateTrust::Trusted,
+                seen: Some(10),
+                settled: true,
+                full_check_at: Some(12),
+            }),
+            ..cursor
+        };
+        let json = serde_json::to_string(&gated).unwrap();
+        assert!(json.contains(r#""trust":"trusted""#), "{json}");
+        assert_eq!(serde_json::from_str::<SyncCursor>(&json).unwrap(), gated);
+    }
+}
