@@ -6,6 +6,7 @@ use super::events::BenchEvent;
 use super::writes;
 use crate::measure::{Figure, note, timed};
 use anyhow::{Context, ensure};
+use calsync_core::usecases::cadence::CadencePolicy;
 use calsync_testkit::TestCalendar;
 use chrono::Utc;
 use serde::Serialize;
@@ -70,7 +71,13 @@ pub async fn passes(
     writes::put_all(&pair.0, on_a, 4).await;
     writes::put_all(&pair.1, on_b, 4).await;
     let changed_seconds = pass("changed").await?;
+    // `calsync serve` checks a calendar at most this often (its fastest, "active" pace), so
+    // a check never follows the last one sooner. Back to back, calsync's gate would still
+    // hold a value read in the second of the changed pass's own writes, never trusted.
+    let poll_gap = CadencePolicy::default().active;
+    tokio::time::sleep(poll_gap).await;
     let no_change_after_changed = pass("no-change after changed").await?;
+    tokio::time::sleep(poll_gap).await;
     let idle_after_changed = pass("idle after changed").await?;
     let how = |what: &str| format!("wall time of one `{name}` process run: {what}");
     Ok(Passes {
@@ -79,11 +86,19 @@ pub async fn passes(
         changed: Figure::seconds(changed_seconds, how("after the edits")),
         no_change_after_changed: Figure::seconds(
             no_change_after_changed,
-            how("nothing changed since the changed pass"),
+            how(&format!(
+                "nothing changed since the changed pass, started {} s after it (serve's \
+                 fastest polling pace)",
+                poll_gap.as_secs_f64()
+            )),
         ),
         idle_after_changed: Figure::seconds(
             idle_after_changed,
-            how("nothing changed, the second pass after the changed pass"),
+            how(&format!(
+                "nothing changed, the second pass after the changed pass, started {} s after \
+                 the first",
+                poll_gap.as_secs_f64()
+            )),
         ),
     })
 }
