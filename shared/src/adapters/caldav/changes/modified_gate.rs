@@ -154,5 +154,26 @@ pub(crate) async fn read(client: &DavClient, url: &Url) -> Result<GateReading, P
     })
 }
 
+/// The gate to store after a full check that followed `reading`. `token_moved` with a
+/// settled value that did not move condemns the gate for good, so that verdict is confirmed
+/// by a second reading first: a change landing between the gate request and the report moves
+/// the second one, and proves nothing against the server.
+pub(super) async fn learn(
+    client: &DavClient,
+    url: &Url,
+    stored: Option<&ModifiedGate>,
+    reading: GateReading,
+    token_moved: bool,
+) -> Result<ModifiedGate, ProviderError> {
+    let mut verdict = evidence(stored, reading, token_moved);
+    if verdict == Evidence::Stuck {
+        let again = read(client, url).await?;
+        if again.modified != reading.modified {
+            verdict = Evidence::Nothing;
+        }
+    }
+    Ok(after_full_check(stored, reading, verdict))
+}
+
 #[cfg(test)]
 mod tests;
