@@ -28,6 +28,7 @@ macro_rules! on_every_server {
 
 mod change_feed;
 mod directory;
+mod modified_gate;
 mod reads;
 mod support;
 mod writes;

@@ -57,3 +57,13 @@ pub async fn create_with_items(
         server: server.clone(),
     })
 }
+
+/// GETs every named resource of `calendar`, `concurrency` at a time; how many it found.
+pub async fn get_all(calendar: &TestCalendar, names: Vec<String>, concurrency: usize) -> usize {
+    futures::stream::iter(names)
+        .map(|name| async move { calendar.get(&name).await.is_some() })
+        .buffer_unordered(concurrency.max(1))
+        .filter(|found| futures::future::ready(*found))
+        .count()
+        .await
+}

@@ -15,7 +15,9 @@ pub mod server;
 use crate::measure::{Figure, note};
 use anyhow::{Context, ensure};
 use calsync_core::adapters::caldav::{CaldavAccount, CaldavOptions};
-use calsync_core::domain::{AccountId, CalendarId, CalendarInfo, Capabilities, SyncCursor};
+use calsync_core::domain::{
+    AccountId, CalendarId, CalendarInfo, Capabilities, GateTrust, ModifiedGate, SyncCursor,
+};
 use calsync_core::ports::{ChangeFeed, Listing};
 use chrono::Utc;
 use clap::{Args, ValueEnum};
@@ -253,6 +255,12 @@ fn calsync_check(
     let cursor = Arc::new(SyncCursor {
         token: Some(server::SYNC_TOKEN.to_string()),
         ctag: Some(server::CTAG.to_string()),
+        // As calsync stores it after its first check here: this endpoint has no
+        // `getlastmodified`, so no gate request is sent (each check is the one report).
+        modified_gate: Some(ModifiedGate {
+            trust: GateTrust::Unusable,
+            ..ModifiedGate::default()
+        }),
     });
     Ok(move |n: usize| {
         let (account, calendars, cursor) = (

@@ -9,8 +9,8 @@ mod occurrences;
 mod time;
 
 pub use calendar::{
-    Account, AccountKind, CalendarInfo, Capabilities, DetectionMethod, RecurrenceSupport,
-    SyncCursor,
+    Account, AccountKind, CalendarInfo, Capabilities, DetectionMethod, GateTrust, ModifiedGate,
+    RecurrenceSupport, SyncCursor,
 };
 pub use event::{
     Component, Event, EventStatus, MalformedEvent, Participant, Recurrence, RecurrenceKey,

@@ -125,6 +125,7 @@ mod tests {
                 let cursor = SyncCursor {
                     token: None,
                     ctag: Some((*ctag).to_string()),
+                    modified_gate: None,
                 };
                 (CalendarId::parse(*calendar).unwrap(), cursor)
             })

@@ -110,6 +110,7 @@ async fn an_invalid_sync_token_yields_a_full_listing(kind: ServerKind) {
     let bogus = SyncCursor {
         token: Some("http://example.org/ns/sync/bogus-1".into()),
         ctag: Some("\"bogus\"".into()),
+        modified_gate: None,
     };
     let batch = changes(&calendar, &bogus).await;
     match kind {

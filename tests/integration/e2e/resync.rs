@@ -35,6 +35,7 @@ async fn invalidate_cursors(calsync: &Calsync, cals: &[&Cal], kind: ServerKind) 
         state.cursor = SyncCursor {
             token: cursor.token.as_ref().map(|t| format!("{t}-{INVALID}")),
             ctag: Some(format!("\"{INVALID}\"")),
+            modified_gate: None,
         };
         calendars.push(CalendarCommit {
             calendar: id,

@@ -6,6 +6,7 @@
 //!   holds and to observe what calsync wrote. It never uses calsync's CalDAV code.
 //! - [`PyClient`]: an independent real client (python-caldav) that edits behind calsync's back.
 //! - [`ics_event`]: a minimal VEVENT fixture.
+//! - [`RecordingProxy`]: a pass-through proxy that records which requests a client sent.
 //! - [`Installation`]: the real calsync binary with a data directory of its own, accounts
 //!   connected through its CLI, and `calsync serve` running with webhooks ([`Serving`]).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,12 +16,14 @@ mod fixtures;
 mod installation;
 mod multistatus;
 mod pyclient;
+mod recording_proxy;
 mod servers;
 
 pub use calendar::TestCalendar;
 pub use fixtures::{escape_text, ics_event};
 pub use installation::{Installation, Serving, free_port};
 pub use pyclient::{PyClient, PyEdit, PyEvent, PyListed, PyWritten};
+pub use recording_proxy::{RecordingProxy, SeenRequest};
 pub use servers::{CaldavServer, ServerKind};
 
 use std::sync::OnceLock;

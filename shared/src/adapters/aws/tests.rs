@@ -78,6 +78,7 @@ fn calendar_commit_of(calendar: &CalendarId, token: &str, items: usize) -> Calen
             cursor: crate::domain::SyncCursor {
                 token: Some(token.into()),
                 ctag: None,
+                modified_gate: None,
             },
             item_count: items,
             ..CalendarSyncState::default()

@@ -1,17 +1,24 @@
-//! Change detection: RFC 6578 sync-collection where it works (one report per check), else a
-//! Depth:0 CTag gate and a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
+//! Change detection: RFC 6578 sync-collection where it works (one report per check, behind a
+//! `getlastmodified` gate where that is proven: [`modified_gate`]), else a Depth:0 CTag gate
+//! and a Depth:1 ETag listing (servers without RFC 6578, e.g. sabre/dav 1.8).
 
 use super::discovery::unreadable;
 use super::href::{decoded_path_of, is_inside, same_collection};
 use super::http::DavClient;
 use super::http_message::{HttpReply, HttpRequest, normalise_etag};
-use super::multistatus::{self, DavResponse};
-use super::request_body::{propfind, sync_collection};
-use super::xml::{CALENDARSERVER, DAV};
+use super::multistatus;
+use super::request_body::sync_collection;
+use super::xml::DAV;
 use crate::domain::{DetectionMethod, Etag, RemoteId, SyncCursor};
 use crate::ports::{ChangeBatch, ItemChange, Listing, ProviderError};
 use std::collections::BTreeMap;
 use url::Url;
+
+mod ctag_scan;
+mod modified_gate;
+
+use ctag_scan::{etag_scan, read_gate};
+pub(super) use ctag_scan::{gate_from, read_etag_listing};
 
 /// A server that keeps answering 507 is broken; stop rather than loop for ever.
 const MAX_SYNC_PAGES: usize = 10_000;
@@ -23,18 +30,48 @@ pub(super) async fn changes(
     cursor: &SyncCursor,
 ) -> Result<ChangeBatch, ProviderError> {
     if sync_collection_supported {
-        // No Depth:0 gate first: servers compute a sync-token (and a CTag) from every member
-        // (Radicale: ~0.5 ms per item), and the sync report computes it anyway. With a token,
-        // one report is the whole check: an empty answer with the same token means unchanged.
+        // No CTag or sync-token gate first: servers compute those from every member (Radicale:
+        // ~0.5 ms per item), and the sync report computes it anyway. With a token, one report
+        // is the whole check: an empty answer with the same token means unchanged. Only the
+        // `getlastmodified` gate is cheaper than the report, where it is proven to work.
+        let stored_gate = cursor.modified_gate.as_ref();
+        // Read before an initial sync too: the next check can then see the value move with
+        // the first members reported since, which is what earns the gate its trust.
+        let reading = if modified_gate::worth_asking(stored_gate) {
+            Some(modified_gate::read(client, url).await?)
+        } else {
+            None
+        };
+        if cursor.token.is_some()
+            && reading.is_some_and(|r| modified_gate::says_unchanged(stored_gate, r))
+        {
+            return Ok(ChangeBatch {
+                cursor: cursor.clone(),
+                method: DetectionMethod::SyncCollection,
+                listing: Listing::Unchanged,
+            });
+        }
         match sync(client, url, cursor.token.clone()).await? {
             Some(synced) => {
                 let unchanged = cursor.token.is_some()
                     && synced.token == cursor.token
                     && matches!(&synced.listing, Listing::Delta(items) if items.is_empty());
+                // Only members reported since a token count as "the token moved": a full
+                // listing (initial sync, or a refused token) says nothing about the gate.
+                let members_moved =
+                    matches!(&synced.listing, Listing::Delta(items) if !items.is_empty());
+                let modified_gate = match reading {
+                    Some(reading) => Some(
+                        modified_gate::learn(client, url, stored_gate, reading, members_moved)
+                            .await?,
+                    ),
+                    None => cursor.modified_gate.clone(),
+                };
                 return Ok(ChangeBatch {
                     cursor: SyncCursor {
                         token: synced.token.or_else(|| cursor.token.clone()),
                         ctag: None,
+                        modified_gate,
                     },
                     method: DetectionMethod::SyncCollection,
                     listing: if unchanged {
@@ -63,33 +100,11 @@ pub(super) async fn changes(
         cursor: SyncCursor {
             token: None,
             ctag: gate.ctag,
+            modified_gate: None,
         },
         method: DetectionMethod::CtagEtagScan,
         listing,
     })
-}
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct Gate {
-    pub ctag: Option<String>,
-    pub sync_token: Option<String>,
-}
-
-async fn read_gate(client: &DavClient, url: &Url) -> Result<Gate, ProviderError> {
-    let body = propfind(&[(CALENDARSERVER, "getctag"), (DAV, "sync-token")]);
-    let reply = client
-        .send(HttpRequest::propfind(url.clone(), "0", body))
-        .await?
-        .success()?;
-    let listing = multistatus::parse(&reply.body).map_err(|e| unreadable(&reply.url, e))?;
-    Ok(gate_from(listing.responses.first()))
-}
-
-pub(super) fn gate_from(response: Option<&DavResponse>) -> Gate {
-    Gate {
-        ctag: response.and_then(|r| r.prop_text(CALENDARSERVER, "getctag")),
-        sync_token: response.and_then(|r| r.prop_text(DAV, "sync-token")),
-    }
 }
 
 pub(super) struct Synced {
@@ -274,45 +289,8 @@ pub(super) fn read_sync_page(
     })
 }
 
-fn etag(raw: String) -> Etag {
+pub(super) fn etag(raw: String) -> Etag {
     Etag(normalise_etag(&raw))
-}
-
-async fn etag_scan(client: &DavClient, url: &Url) -> Result<Vec<ItemChange>, ProviderError> {
-    let body = propfind(&[(DAV, "getetag"), (DAV, "resourcetype")]);
-    let reply = client
-        .send(HttpRequest::propfind(url.clone(), "1", body))
-        .await?
-        .success()?;
-    read_etag_listing(&reply, url)
-}
-
-/// Every member of a Depth:1 listing except the collection itself and sub-collections.
-pub(super) fn read_etag_listing(
-    reply: &HttpReply,
-    calendar: &Url,
-) -> Result<Vec<ItemChange>, ProviderError> {
-    let listing = multistatus::parse(&reply.body).map_err(|e| unreadable(&reply.url, e))?;
-    let calendar_path = super::href::decode_path(calendar.path());
-    let mut items = Vec::new();
-    for response in &listing.responses {
-        let Some(path) = decoded_path_of(&response.href, &reply.url) else {
-            continue;
-        };
-        if !is_inside(&calendar_path, &path)
-            || path.ends_with('/')
-            || response.prop_contains((DAV, "resourcetype"), (DAV, "collection"))
-            || response.is_not_found()
-        {
-            continue;
-        }
-        items.push(ItemChange::Upserted {
-            remote_id: RemoteId(path),
-            etag: response.prop_text(DAV, "getetag").map(etag),
-            body: None,
-        });
-    }
-    Ok(items)
 }
 
 #[cfg(test)]

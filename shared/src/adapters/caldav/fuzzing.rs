@@ -41,6 +41,7 @@ pub fn read_reply(body: &[u8]) -> ReplySummary {
         status: StatusCode::MULTI_STATUS,
         etag: None,
         retry_after: None,
+        date: None,
         body: body.to_vec(),
     };
     let mut summary = ReplySummary {

@@ -2,7 +2,9 @@
 //! redirects followed by hand, bounded response bodies, a URL policy hook. Logs carry
 //! methods, URL paths, status codes and sizes only: never passwords, never bodies.
 
-use super::http_message::{Condition, HttpReply, HttpRequest, normalise_etag, parse_retry_after};
+use super::http_message::{
+    Condition, HttpReply, HttpRequest, normalise_etag, parse_http_date, parse_retry_after,
+};
 use crate::adapters::net_guard::AddressRefused;
 use crate::ports::ProviderError;
 use chrono::Utc;
@@ -214,6 +216,11 @@ impl DavClient {
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, Utc::now()));
+        let date = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_http_date);
         let mut body = Vec::new();
         while let Some(chunk) = response
             .chunk()
@@ -231,6 +238,7 @@ impl DavClient {
             status,
             etag,
             retry_after,
+            date,
             body,
         })
     }

@@ -100,6 +100,9 @@ pub(super) struct HttpReply {
     pub status: StatusCode,
     pub etag: Option<String>,
     pub retry_after: Option<Duration>,
+    /// The server's `Date` header in Unix seconds: the server's own clock, which the
+    /// `getlastmodified` gate compares with the server's own timestamps.
+    pub date: Option<i64>,
     pub body: Vec<u8>,
 }
 
@@ -174,6 +177,14 @@ pub(super) fn normalise_etag(raw: &str) -> String {
         .to_string()
 }
 
+/// An HTTP date (RFC 9110 §5.6.7, `Sun, 06 Nov 1994 08:49:37 GMT`) in Unix seconds; the
+/// obsolete RFC 850 and asctime forms are not read (no server this talks to sends them).
+pub(super) fn parse_http_date(value: &str) -> Option<i64> {
+    DateTime::parse_from_rfc2822(value.trim())
+        .ok()
+        .map(|at| at.timestamp())
+}
+
 /// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub(super) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
@@ -199,6 +210,7 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             etag: None,
             retry_after: None,
+            date: None,
             body: body.as_bytes().to_vec(),
         }
     }

@@ -185,6 +185,7 @@ mod tests {
             status: StatusCode::MULTI_STATUS,
             etag: None,
             retry_after: None,
+            date: None,
             body: body.as_bytes().to_vec(),
         })
         .unwrap()

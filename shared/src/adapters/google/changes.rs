@@ -45,6 +45,7 @@ pub(super) async fn changes(
         cursor: SyncCursor {
             token: listed.next_sync_token,
             ctag: None,
+            modified_gate: None,
         },
         method: DetectionMethod::SyncToken,
         listing: if incremental {

@@ -146,6 +146,7 @@ async fn listing(
         cursor: SyncCursor {
             token: round.delta_link,
             ctag: None,
+            modified_gate: None,
         },
         method: DetectionMethod::Delta,
         listing,

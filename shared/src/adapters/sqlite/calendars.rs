@@ -35,6 +35,10 @@ fn state_from_row(row: &Row<'_>) -> Result<CalendarSyncState, StoreError> {
         cursor: SyncCursor {
             token: row.get(0)?,
             ctag: row.get(1)?,
+            modified_gate: row
+                .get::<_, Option<String>>(8)?
+                .map(|gate| from_json("CalDAV modified gate", &gate))
+                .transpose()?,
         },
         method: enum_from_text("detection method", row.get(2)?)?,
         last_checked: optional_time_from_text("last check time", row.get(3)?)?,
@@ -125,7 +129,7 @@ impl CalendarStore for SqliteStore {
             let state = conn
                 .prepare_cached(
                     "SELECT sync_token, sync_ctag, sync_method, last_checked, last_success, \
-                     last_error, item_count, last_changed FROM calendars \
+                     last_error, item_count, last_changed, sync_modified_gate FROM calendars \
                      WHERE tenant = ?1 AND id = ?2",
                 )
                 .during("preparing the sync state query")?
@@ -149,13 +153,14 @@ impl CalendarStore for SqliteStore {
             let mut statement = conn
                 .prepare_cached(
                     "SELECT sync_token, sync_ctag, sync_method, last_checked, last_success, \
-                     last_error, item_count, last_changed, id FROM calendars WHERE tenant = ?1",
+                     last_error, item_count, last_changed, sync_modified_gate, id FROM calendars \
+                     WHERE tenant = ?1",
                 )
                 .during("preparing the sync state listing")?;
             statement
                 .query_and_then(params![tenant.as_str()], |row| {
                     Ok((
-                        id_from_text("calendar id", row.get(8)?)?,
+                        id_from_text("calendar id", row.get(9)?)?,
                         state_from_row(row)?,
                     ))
                 })
@@ -209,7 +214,7 @@ pub(super) fn apply_calendar_commit(
         .prepare_cached(
             "UPDATE calendars SET sync_token = ?3, sync_ctag = ?4, sync_method = ?5, \
              last_checked = ?6, last_success = ?7, last_error = ?8, item_count = ?9, \
-             last_changed = ?10 WHERE tenant = ?1 AND id = ?2",
+             last_changed = ?10, sync_modified_gate = ?11 WHERE tenant = ?1 AND id = ?2",
         )
         .during("preparing the sync state update")?
         .execute(params![
@@ -223,6 +228,12 @@ pub(super) fn apply_calendar_commit(
             state.last_error,
             count_to_sql(state.item_count),
             state.last_changed.as_ref().map(time_to_text),
+            state
+                .cursor
+                .modified_gate
+                .as_ref()
+                .map(|gate| to_json("CalDAV modified gate", gate))
+                .transpose()?,
         ])
         .during("saving a calendar's sync state")?;
     if updated == 0 {

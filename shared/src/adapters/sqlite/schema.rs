@@ -11,7 +11,7 @@ use crate::ports::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Append-only: a released migration is never edited, a change is a new entry.
-const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH, V3_API, V4_ACTIVITY];
+const MIGRATIONS: &[&str] = &[V1_INITIAL, V2_PUSH, V3_API, V4_ACTIVITY, V5_MODIFIED_GATE];
 
 const V1_INITIAL: &str = "
 CREATE TABLE accounts (
@@ -153,6 +153,9 @@ CREATE UNIQUE INDEX pending_authorizations_by_key ON pending_authorizations (key
 
 /// When each calendar last changed, for the adaptive poller.
 const V4_ACTIVITY: &str = "ALTER TABLE calendars ADD COLUMN last_changed TEXT;";
+
+/// A CalDAV cursor's `getlastmodified` gate, as JSON; NULL where none was learnt yet.
+const V5_MODIFIED_GATE: &str = "ALTER TABLE calendars ADD COLUMN sync_modified_gate TEXT;";
 
 /// Brings the database up to the newest schema this build knows.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -36,8 +36,16 @@ pub fn job_cursors(
         .collect()
 }
 
+/// What a CalDAV `getlastmodified` gate adds to a cursor's JSON, at most (four short fields).
+const MODIFIED_GATE_BYTES: usize = 128;
+
 fn cursor_bytes(cursor: &SyncCursor) -> usize {
-    cursor.token.as_ref().map_or(0, String::len) + cursor.ctag.as_ref().map_or(0, String::len)
+    cursor.token.as_ref().map_or(0, String::len)
+        + cursor.ctag.as_ref().map_or(0, String::len)
+        + cursor
+            .modified_gate
+            .as_ref()
+            .map_or(0, |_| MODIFIED_GATE_BYTES)
 }
 
 #[cfg(test)]
@@ -52,6 +60,7 @@ mod tests {
             cursor: SyncCursor {
                 token: None,
                 ctag: Some(ctag.to_string()),
+                modified_gate: None,
             },
             last_checked: Some(now - checked_ago),
             last_error: error.map(str::to_string),
@@ -84,5 +93,14 @@ mod tests {
             vec![calendar_id("fresh")]
         );
         assert_eq!(cursors[&calendar_id("fresh")].ctag.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn a_modified_gate_counts_towards_the_cursor_size() {
+        let bare = state(&"x".repeat(MAX_CURSOR_BYTES - 100), TimeDelta::zero(), None);
+        let mut gated = bare.clone();
+        gated.cursor.modified_gate = Some(crate::domain::ModifiedGate::default());
+        assert!(cursor_bytes(&bare.cursor) <= MAX_CURSOR_BYTES);
+        assert!(cursor_bytes(&gated.cursor) > MAX_CURSOR_BYTES);
     }
 }

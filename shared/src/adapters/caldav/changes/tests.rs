@@ -8,6 +8,7 @@ fn reply(url: &str, status: u16, body: &str) -> HttpReply {
         status: StatusCode::from_u16(status).unwrap(),
         etag: None,
         retry_after: None,
+        date: None,
         body: body.as_bytes().to_vec(),
     }
 }

@@ -2,10 +2,10 @@
 
 use crate::domain::{
     Account, AccountId, AccountKind, CalendarId, CalendarInfo, Capabilities, Component,
-    DetectionMethod, Etag, Event, EventStatus, EventTime, Filters, Link, LinkId, LinkRules,
-    OriginKey, OriginTag, Participant, Privacy, Recurrence, RecurrenceKey, RecurrenceSupport,
-    RemoteId, SyncCursor, TenantId, TitlePattern, Topology, Transparency, content_hash,
-    field_hashes,
+    DetectionMethod, Etag, Event, EventStatus, EventTime, Filters, GateTrust, Link, LinkId,
+    LinkRules, ModifiedGate, OriginKey, OriginTag, Participant, Privacy, Recurrence, RecurrenceKey,
+    RecurrenceSupport, RemoteId, SyncCursor, TenantId, TitlePattern, Topology, Transparency,
+    content_hash, field_hashes,
 };
 use crate::engine::{IgnoreReason, ItemBinding, ItemRef, ItemStatus, Shadow, Side};
 use crate::ports::{CalendarCommit, CalendarSyncState, IndexChange};
@@ -100,6 +100,13 @@ pub(crate) fn sync_state(token: &str, items: usize) -> CalendarSyncState {
         cursor: SyncCursor {
             token: Some(format!("https://dav.example.org/sync/{token}")),
             ctag: Some(format!("\"ctag-{token}\"")),
+            // Every field set, so a store that drops the gate fails the contract.
+            modified_gate: Some(ModifiedGate {
+                trust: GateTrust::Trusted,
+                seen: Some(1_767_297_000),
+                settled: true,
+                full_check_at: Some(1_767_297_005),
+            }),
         },
         method: DetectionMethod::SyncCollection,
         last_checked: Some(Utc.timestamp_opt(1_767_300_000, 5_000).unwrap()),
