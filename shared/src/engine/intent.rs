@@ -4,6 +4,7 @@
 //! own (see [`super::Side::unconfirmed`]) instead of taking them for users' edits stamped
 //! with the providers' write times.
 
+use super::state::keep_overtaken;
 use super::{LinkStateDelta, Operation, Plan, PlannedOp, Shadow};
 
 /// The state to commit before executing `plan`.
@@ -25,9 +26,16 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
     };
     match &planned.op {
         Operation::Create { calendar, .. } => {
-            shadow
+            if let Some(previous) = shadow
                 .unconfirmed_creates
-                .insert(calendar.clone(), fields.clone());
+                .insert(calendar.clone(), fields.clone())
+            {
+                let earlier = shadow
+                    .unconfirmed_creates_earlier
+                    .entry(calendar.clone())
+                    .or_default();
+                keep_overtaken(earlier, previous, fields);
+            }
             // Looked at again next pass until the create is confirmed: a re-created original
             // has nothing else that would bring it back (its deletion is consumed).
             shadow.pending = true;

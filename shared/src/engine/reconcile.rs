@@ -84,6 +84,10 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
     // Changers whose client did not stamp the edit: their LAST-MODIFIED says nothing of it.
     let mut unstamped: BTreeSet<CalendarId> = BTreeSet::new();
     for (calendar, seen) in &present {
+        let overtaken = shadow
+            .unconfirmed_creates_earlier
+            .remove(calendar)
+            .unwrap_or_default();
         let unconfirmed_create = shadow
             .unconfirmed_creates
             .remove(calendar)
@@ -92,7 +96,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 hash: ContentHash(String::new()),
                 fields: FieldHashes::new(),
                 unconfirmed: Some(written),
-                unconfirmed_earlier: Vec::new(),
+                unconfirmed_earlier: overtaken,
                 modified_at: None,
             });
         if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
@@ -229,6 +233,7 @@ fn new_shadow(
         pending: false,
         deleted: false,
         unconfirmed_creates: BTreeMap::new(),
+        unconfirmed_creates_earlier: BTreeMap::new(),
         stamps: BTreeMap::new(),
     };
     // Copies left alone while the original was unknown are adopted; their unknown content

@@ -64,6 +64,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                 OpOutcome::Written { remote_id, etag },
             ) => {
                 shadow.unconfirmed_creates.remove(calendar);
+                shadow.unconfirmed_creates_earlier.remove(calendar);
                 if let Some((hash, fields)) = &planned.written {
                     shadow.sides.insert(
                         calendar.clone(),

@@ -45,6 +45,10 @@ pub struct Shadow {
     /// from that was edited there since, and is merged rather than overwritten.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unconfirmed_creates: BTreeMap<CalendarId, FieldHashes>,
+    /// Earlier unconfirmed creates there that a later attempt overtook (at most
+    /// [`UNCONFIRMED_KEPT`] per calendar): the copy may hold any of them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unconfirmed_creates_earlier: BTreeMap<CalendarId, Vec<FieldHashes>>,
     /// Per unit of `base`, the edit it holds: when and where it was made. A later change of the
     /// unit on a calendar that had not received it yet, stamped earlier, loses to it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -108,13 +112,23 @@ impl Side {
 
     /// Records an unconfirmed write of `fields` there, keeping the earlier ones it overtakes.
     pub fn mark_unconfirmed(&mut self, fields: &FieldHashes) {
-        if let Some(previous) = self.unconfirmed.replace(fields.clone())
-            && &previous != fields
-        {
-            self.unconfirmed_earlier.push(previous);
-            if self.unconfirmed_earlier.len() > UNCONFIRMED_KEPT {
-                self.unconfirmed_earlier.remove(0);
-            }
+        if let Some(previous) = self.unconfirmed.replace(fields.clone()) {
+            keep_overtaken(&mut self.unconfirmed_earlier, previous, fields);
+        }
+    }
+}
+
+/// Adds `previous` to the overtaken unconfirmed writes unless it is the same as `now`,
+/// dropping the oldest beyond [`UNCONFIRMED_KEPT`].
+pub(crate) fn keep_overtaken(
+    earlier: &mut Vec<FieldHashes>,
+    previous: FieldHashes,
+    now: &FieldHashes,
+) {
+    if &previous != now && !earlier.contains(&previous) {
+        earlier.push(previous);
+        if earlier.len() > UNCONFIRMED_KEPT {
+            earlier.remove(0);
         }
     }
 }

@@ -330,11 +330,14 @@ impl World {
                 }
                 items.insert(id.clone(), (etag.clone(), event.clone()));
                 report.creates += 1;
-                if self
+                if let Some(stamp) = self
                     .lose_next_answer
                     .remove(&ItemRef::new(calendar.clone(), id.clone()))
-                    .is_some()
                 {
+                    // The provider stamps what it stored with its own write time.
+                    if let Some(master) = items.get_mut(&id).and_then(|(_, e)| e.master.as_mut()) {
+                        master.last_modified = Some(stamp);
+                    }
                     return OpOutcome::Failed {
                         reason: "503 after the create was stored".into(),
                     };

@@ -257,3 +257,33 @@ fn an_earlier_unconfirmed_write_read_back_after_a_later_one_is_not_taken_for_an_
     world.settle_down(4);
     assert_summary_everywhere(&world, &[("cb", &on_b), ("cc", &on_c)], "Second");
 }
+
+/// The same for creates: a copy stored despite an error, its create tried again with newer
+/// values and refused because the copy exists, then read back with the provider's later write
+/// time. Its values are calsync's first attempt, not an edit (chaos run: an event's creation
+/// values came back on every calendar).
+#[test]
+fn an_earlier_unconfirmed_create_read_back_after_a_later_attempt_is_not_taken_for_an_edit() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    let key = world.tag("ca", "u1").copy_key(&cal("cb"));
+    let copy = RemoteId(format!("{key}.ics"));
+    let provider_write_time = world.now + chrono::TimeDelta::minutes(5);
+    world
+        .lose_next_answer
+        .insert(ItemRef::new(cal("cb"), copy.clone()), provider_write_time);
+    world.pass();
+    let original = RemoteId("a1.ics".into());
+    world.user_edit("ca", &original, 2, |m| m.summary = Some("Second".into()));
+    // A job about ca alone tries the create again: the copy is there (412).
+    let observations: Vec<_> = world
+        .observations()
+        .into_iter()
+        .filter(|o| o.item().calendar != cal("cb"))
+        .collect();
+    let plan = world.plan_observed(&observations, &std::collections::BTreeSet::new(), false);
+    world.execute(plan);
+    world.settle_down(4);
+    assert_summary_everywhere(&world, &[("cb", &copy)], "Second");
+    assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
+}

@@ -200,6 +200,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
         // A pending shadow doubles as a tombstone here, so both flags round-trip as true.
         deleted: pending,
         unconfirmed_creates: BTreeMap::new(),
+        unconfirmed_creates_earlier: BTreeMap::new(),
         stamps: BTreeMap::new(),
     }
 }
