@@ -247,13 +247,7 @@ fn an_earlier_unconfirmed_write_read_back_after_a_later_one_is_not_taken_for_an_
     world.user_edit("ca", &original, 2, |m| m.summary = Some("Second".into()));
     // This pass does not read cc (a job about ca alone): its write there meets the stored
     // first write's ETag and is refused.
-    let observations: Vec<_> = world
-        .observations()
-        .into_iter()
-        .filter(|o| o.item().calendar != cal("cc"))
-        .collect();
-    let plan = world.plan_observed(&observations, &std::collections::BTreeSet::new(), false);
-    world.execute(plan);
+    world.pass_without("cc");
     world.settle_down(4);
     assert_summary_everywhere(&world, &[("cb", &on_b), ("cc", &on_c)], "Second");
 }
@@ -276,13 +270,7 @@ fn an_earlier_unconfirmed_create_read_back_after_a_later_attempt_is_not_taken_fo
     let original = RemoteId("a1.ics".into());
     world.user_edit("ca", &original, 2, |m| m.summary = Some("Second".into()));
     // A job about ca alone tries the create again: the copy is there (412).
-    let observations: Vec<_> = world
-        .observations()
-        .into_iter()
-        .filter(|o| o.item().calendar != cal("cb"))
-        .collect();
-    let plan = world.plan_observed(&observations, &std::collections::BTreeSet::new(), false);
-    world.execute(plan);
+    world.pass_without("cb");
     world.settle_down(4);
     assert_summary_everywhere(&world, &[("cb", &copy)], "Second");
     assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
