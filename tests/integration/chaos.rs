@@ -37,7 +37,7 @@ async fn concurrent_clients_converge_through_lost_notifications_kills_and_expiry
 }
 
 /// The same with every fault, API errors included. It converges on the CI seed most runs,
-/// and the 2,000-operation run converged once in four, but a few events still end on a
+/// and the 2,000-operation run converged once in five, but a few events still end on a
 /// value the model does not admit (docs/TESTING.md, "Chaos convergence"): kept out of CI
 /// until that is understood. `cargo test --test integration chaos -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

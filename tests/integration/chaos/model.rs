@@ -342,23 +342,21 @@ impl Model {
         event.edits.push((at, calendar));
     }
 
-    /// `saw_every_edit`: the deleted item showed every field as the model admits it, so its
-    /// user deleted the event knowing every edit made before.
-    pub fn deleted(&mut self, tag: &str, calendar: usize, saw_every_edit: bool) {
+    /// `informed`: the deleted item showed every field as the model admits it (its user
+    /// knew every edit made before) and the deleting calendar's own last edits had reached
+    /// another calendar (calsync had read them).
+    pub fn deleted(&mut self, tag: &str, calendar: usize, informed: bool) {
         let at = Utc::now();
         let event = self.get_mut(tag);
         let recent_edit_elsewhere = event
             .edits
             .iter()
             .any(|(when, c)| *c != calendar && at - *when < DELETE_CONTEST);
-        let contested = recent_edit_elsewhere || !saw_every_edit;
+        let contested = recent_edit_elsewhere || !informed;
         event.history.push(Step {
             at,
             calendar,
-            what: format!(
-                "deleted (contested: {contested}; the deleted item showed every edit: \
-                 {saw_every_edit})"
-            ),
+            what: format!("deleted (contested: {contested}; informed: {informed})"),
         });
         event.deleted = Some(Deletion {
             calendar,

@@ -337,30 +337,64 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> A
         Op::Delete { calendar, tag } => {
             let home = model.get(&tag).unwrap().home;
             for target in [calendar, home] {
-                // What the deleting user saw: a copy that had not received every edit yet is
-                // deleted by someone who never saw those edits (calsync keeps the event then).
-                let saw_every_edit = shown(world, hrefs, target, &tag).await.is_some_and(|now| {
-                    let event = model.get(&tag).unwrap();
-                    Field::ALL.iter().all(|field| {
-                        event
-                            .admissible(*field)
-                            .iter()
-                            .any(|value| admits(value, &now, *field))
-                    })
-                });
+                let informed = informed_delete(world, hrefs, model, target, &tag).await;
                 let done = match &world.sides[target] {
                     Side::Google(id) => cloud::google_delete(&world.rig.google, id, &tag),
                     Side::Graph(id) => cloud::graph_delete(&world.rig.graph, id, &tag),
                     Side::Dav(cal) => hrefs.delete(&cal.raw, &tag).await,
                 };
                 if done {
-                    model.deleted(&tag, target, saw_every_edit);
+                    model.deleted(&tag, target, informed);
                     return Applied::Done;
                 }
             }
             Applied::NotFound
         }
     }
+}
+
+/// Whether a delete on `target` is one calsync can order after every edit: the deleted item
+/// shows every field as the model admits it (its user saw every edit), and the deleting
+/// calendar's own last edits already show on another calendar (calsync read them before the
+/// item went away; unread, they leave calsync seeing the deleter as behind, and it keeps the
+/// event).
+async fn informed_delete(
+    world: &World,
+    hrefs: &HrefCache,
+    model: &Model,
+    target: usize,
+    tag: &str,
+) -> bool {
+    let event = model.get(tag).unwrap();
+    let shows = |now: &Projection, fields: &[Field]| {
+        fields.iter().all(|field| {
+            event
+                .admissible(*field)
+                .iter()
+                .any(|value| admits(value, now, *field))
+        })
+    };
+    let Some(deleted) = shown(world, hrefs, target, tag).await else {
+        return false;
+    };
+    if !shows(&deleted, &Field::ALL) {
+        return false;
+    }
+    let own_last: Vec<Field> = Field::ALL
+        .into_iter()
+        .filter(|field| {
+            event.writes[field]
+                .last()
+                .is_some_and(|w| w.calendar == target)
+        })
+        .collect();
+    if own_last.is_empty() {
+        return true;
+    }
+    let other = (target + 1) % world.sides.len();
+    shown(world, hrefs, other, tag)
+        .await
+        .is_some_and(|there| shows(&there, &own_last))
 }
 
 async fn check(world: &World, model: &Model) -> Verdict {
