@@ -203,26 +203,18 @@ impl LinkPass<'_> {
         // would otherwise leave bindings to items the stored index lacks, and a later job
         // taking the calendar as stored would see them as deleted (chaos run: every calendar's
         // events "deleted" at once).
-        let pending: Vec<&CalendarId> = self
+        let pending: Vec<CalendarId> = self
             .link
             .calendars
             .iter()
             .filter(|c| {
                 self.session.uncommitted.contains_key(*c) || self.index_writes.contains_key(*c)
             })
-            .collect();
-        // Put back if the commit fails: the final commit must then carry them.
-        let taken_checks: BTreeMap<CalendarId, CalendarCommit> = pending
-            .iter()
-            .filter_map(|c| Some(((*c).clone(), self.session.uncommitted.get(*c)?.clone())))
-            .collect();
-        let taken_writes: IndexWrites = pending
-            .iter()
-            .filter_map(|c| Some(((*c).clone(), self.index_writes.get(*c)?.clone())))
+            .cloned()
             .collect();
         let calendars = pending
-            .into_iter()
-            .map(|c| calendar_commit(self.session, &mut self.index_writes, c))
+            .iter()
+            .map(|c| calendar_commit(self.session, &self.index_writes, c))
             .collect();
         let commit = SyncCommit {
             calendars,
@@ -233,16 +225,12 @@ impl LinkPass<'_> {
                 status: status.clone(),
             }),
         };
-        if let Err(error) = self
-            .service
+        self.service
             .store
             .commit(&self.service.tenant, &commit)
-            .await
-        {
-            self.session.uncommitted.extend(taken_checks);
-            self.index_writes.extend(taken_writes);
-            return Err(error.into());
-        }
+            .await?;
+        // Stored: the final commit carries only what comes after. Refused, they stay for it.
+        forget_committed(self.session, &mut self.index_writes, &pending);
         self.status = status;
         Ok(())
     }
@@ -377,13 +365,14 @@ impl LinkPass<'_> {
             .calendars
             .iter()
             .map(|calendar| {
-                let mut commit = calendar_commit(self.session, &mut self.index_writes, calendar);
+                let mut commit = calendar_commit(self.session, &self.index_writes, calendar);
                 if retry && commit.state.last_error.is_none() {
                     commit.state.last_error.clone_from(&status.last_error);
                 }
                 commit
             })
             .collect();
+        forget_committed(self.session, &mut self.index_writes, &self.link.calendars);
         let commit = SyncCommit {
             calendars,
             link: Some(LinkCommit {
@@ -405,20 +394,22 @@ impl LinkPass<'_> {
 /// plus this link's writes, which also update the index the rest of the pass sees.
 fn calendar_commit(
     session: &mut Session,
-    index_writes: &mut IndexWrites,
+    index_writes: &IndexWrites,
     calendar: &CalendarId,
 ) -> CalendarCommit {
-    let writes = index_writes.remove(calendar).unwrap_or_default();
-    let mut commit = match session.uncommitted.remove(calendar) {
-        Some(commit) => commit,
-        None => CalendarCommit {
+    let writes = index_writes.get(calendar).cloned().unwrap_or_default();
+    let mut commit = session
+        .uncommitted
+        .get(calendar)
+        .cloned()
+        .unwrap_or_else(|| CalendarCommit {
             calendar: calendar.clone(),
             state: session.checked[calendar].commit.state.clone(),
             index: BTreeMap::new(),
             replace_index: false,
-        },
-    };
+        });
     if let Some(checked) = session.checked.get_mut(calendar) {
+        // The pass's own view of the index after its writes, committed or not.
         for (remote_id, change) in &writes {
             match change {
                 IndexChange::Upsert(etag) => {
@@ -437,6 +428,18 @@ fn calendar_commit(
     }
     commit.index.extend(writes);
     commit
+}
+
+/// Drops the checks and writes of `calendars` from what the pass still has to commit.
+fn forget_committed(
+    session: &mut Session,
+    index_writes: &mut IndexWrites,
+    calendars: &[CalendarId],
+) {
+    for calendar in calendars {
+        session.uncommitted.remove(calendar);
+        index_writes.remove(calendar);
+    }
 }
 
 /// The calendars with an incremental change feed (a sync token) where `ops` created items.
