@@ -235,6 +235,80 @@ async fn a_series_with_an_override_and_a_cancelled_instance_round_trips() {
     assert_eq!(reset_instance.start, Some(berlin("20260112T090000")));
 }
 
+/// A user deleted one instance on Google (a cancelled exception); the event elsewhere does
+/// not cancel it (it was restored there, or the deletion lost to an edit): writing the series
+/// must bring the instance back, not leave it cancelled under a series recorded as written.
+#[tokio::test]
+async fn an_instance_cancelled_on_google_comes_back_when_the_series_no_longer_cancels_it() {
+    let google = Google::new().await;
+    let event = Event {
+        uid: "weekly@example.org".into(),
+        master: Some(Component {
+            summary: Some("Weekly".into()),
+            start: Some(berlin("20260105T090000")),
+            end: Some(berlin("20260105T100000")),
+            recurrence: Recurrence {
+                rrule: Some("FREQ=WEEKLY;COUNT=4".into()),
+                ..Recurrence::default()
+            },
+            ..Component::default()
+        }),
+        overrides: Default::default(),
+        origin: Some(tag(4)),
+        owner_link: None,
+        timezones: Vec::new(),
+    };
+    let created = google
+        .account
+        .create(&google.info, &key(4), &event)
+        .await
+        .unwrap();
+    google
+        .emulator
+        .delete_event(CALENDAR, &format!("{}_20260112T080000Z", key(4)))
+        .unwrap();
+    let cancelled = read_back(&google, &created.remote_id).await;
+    assert_eq!(
+        cancelled.master.as_ref().unwrap().recurrence.exdates,
+        vec![berlin("20260112T090000")],
+        "the deleted instance reads as excluded"
+    );
+    let listed = google
+        .account
+        .fetch(&google.info, std::slice::from_ref(&created.remote_id))
+        .await
+        .unwrap();
+
+    google
+        .account
+        .update(
+            &google.info,
+            &created.remote_id,
+            listed[0].etag.as_ref(),
+            &event,
+        )
+        .await
+        .unwrap();
+    let restored = read_back(&google, &created.remote_id).await;
+    assert!(
+        restored
+            .master
+            .as_ref()
+            .unwrap()
+            .recurrence
+            .exdates
+            .is_empty(),
+        "the instance is back: {:?}",
+        restored.master.unwrap().recurrence
+    );
+    let instance = google
+        .emulator
+        .get_event(CALENDAR, &format!("{}_20260112T080000Z", key(4)))
+        .unwrap();
+    assert_eq!(instance["status"], "confirmed");
+    assert_eq!(instance["summary"], "Weekly");
+}
+
 #[tokio::test]
 async fn all_day_and_zoned_events_keep_their_kind_of_time() {
     let google = Google::new().await;

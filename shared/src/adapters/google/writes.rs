@@ -7,6 +7,7 @@ use super::etag::{compose, master_part};
 use super::http::{Call, GoogleClient};
 use super::items::read_series;
 use super::read::{Series, UID_KEY};
+use super::recurrence;
 use super::times::instance_id;
 use super::wire::WireEvent;
 use super::write_body::{master_body, override_body};
@@ -138,7 +139,13 @@ pub(super) async fn update(
     } else {
         None
     };
-    let reset = reset_dropped_overrides(client, calendar_id, &id.0, event, &master, &known).await?;
+    let cancelled_restorable = same_rule(&current, &master);
+    let dropped = Dropped {
+        known: &known,
+        cancelled_restorable,
+    };
+    let reset =
+        reset_dropped_overrides(client, calendar_id, &id.0, event, &master, dropped).await?;
     let etag = match (written, reset) {
         (Some(mut exceptions), Some(reset)) => {
             // Untouched exceptions keep their ETags; rewritten ones have new ones.
@@ -222,15 +229,44 @@ async fn write_overrides(
     Ok(all_known.then_some(written))
 }
 
-/// Live exceptions the event no longer overrides (nor excludes) go back to the series'
-/// values: Google has no way to drop a modification, so it is overwritten.
+/// The stored exceptions of a series being rewritten, and whether its cancelled ones are
+/// occurrences the new version may bring back.
+struct Dropped<'a> {
+    known: &'a BTreeMap<String, (String, bool)>,
+    cancelled_restorable: bool,
+}
+
+/// Whether the stored series repeats by the same rule as `master` (exclusions aside): only
+/// then are its cancelled instances sure to be occurrences of the version being written.
+fn same_rule(current: &Series, master: &Component) -> bool {
+    let Some(lines) = current.master.as_ref().and_then(|m| m.recurrence.as_ref()) else {
+        return false;
+    };
+    let canonical = |rule: &Option<String>| {
+        rule.as_ref().map(|rule| {
+            let mut parts: Vec<String> = rule.split(';').map(str::to_ascii_uppercase).collect();
+            parts.sort();
+            parts
+        })
+    };
+    recurrence::from_lines(lines).is_ok_and(|stored| {
+        canonical(&stored.rrule) == canonical(&master.recurrence.rrule)
+            && stored.rdates == master.recurrence.rdates
+    })
+}
+
+/// Exceptions the event no longer overrides (nor excludes) go back to the series' values:
+/// Google has no way to drop a modification, so it is overwritten. A cancelled instance the
+/// event no longer cancels is restored the same way (the body's status is `confirmed`):
+/// otherwise it stays cancelled on Google and reads back excluded, while calsync records
+/// the series as written whole.
 async fn reset_dropped_overrides(
     client: &GoogleClient,
     calendar_id: &str,
     master_id: &str,
     event: &Event,
     master: &Component,
-    known: &BTreeMap<String, (String, bool)>,
+    dropped: Dropped<'_>,
 ) -> Result<Option<Vec<(String, String)>>, ProviderError> {
     let mut kept: BTreeSet<String> = event
         .overrides
@@ -245,8 +281,8 @@ async fn reset_dropped_overrides(
             .map(|t| instance_id(master_id, t)),
     );
     let mut reset = Vec::new();
-    for (instance, (etag, cancelled)) in known {
-        if *cancelled || kept.contains(instance) {
+    for (instance, (etag, cancelled)) in dropped.known {
+        if (*cancelled && !dropped.cancelled_restorable) || kept.contains(instance) {
             continue;
         }
         let Some(start) = instance_start(master, master_id, instance) else {
