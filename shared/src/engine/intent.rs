@@ -6,6 +6,7 @@
 
 use super::state::keep_overtaken;
 use super::{LinkStateDelta, Operation, Plan, PlannedOp, Shadow};
+use crate::domain::{Event, FieldHashes, field_hashes};
 
 /// The state to commit before executing `plan`.
 pub fn intent(plan: &Plan) -> LinkStateDelta {
@@ -25,16 +26,21 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
         return;
     };
     match &planned.op {
-        Operation::Create { calendar, .. } => {
-            if let Some(previous) = shadow
+        Operation::Create {
+            calendar, event, ..
+        } => {
+            let overtaken = shadow
                 .unconfirmed_creates
-                .insert(calendar.clone(), fields.clone())
-            {
-                let earlier = shadow
-                    .unconfirmed_creates_earlier
-                    .entry(calendar.clone())
-                    .or_default();
-                keep_overtaken(earlier, previous, fields);
+                .insert(calendar.clone(), fields.clone());
+            let earlier = shadow
+                .unconfirmed_creates_earlier
+                .entry(calendar.clone())
+                .or_default();
+            for state in overtaken.into_iter().chain(first_step(event)) {
+                keep_overtaken(earlier, state, fields);
+            }
+            if earlier.is_empty() {
+                shadow.unconfirmed_creates_earlier.remove(calendar);
             }
             // Looked at again next pass until the create is confirmed: a re-created original
             // has nothing else that would bring it back (its deletion is consumed).
@@ -49,4 +55,22 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
         }
         Operation::Delete { .. } => {}
     }
+}
+
+/// What the create of a series leaves when only its first request got through: the master
+/// without its cancelled occurrences (Graph deletes them one by one once the series exists)
+/// and without overrides (Google and Graph write them afterwards). Override units missing
+/// from the copy already match a create's empty baseline; the master's exclusions do not,
+/// and taken for an edit they would bring the cancelled occurrences back everywhere.
+fn first_step(event: &Event) -> Option<FieldHashes> {
+    let master = event.master.as_ref()?;
+    if master.recurrence.exdates.is_empty() && event.overrides.is_empty() {
+        return None;
+    }
+    let mut partial = event.clone();
+    partial.overrides.clear();
+    if let Some(master) = partial.master.as_mut() {
+        master.recurrence.exdates.clear();
+    }
+    Some(field_hashes(&partial))
 }

@@ -28,6 +28,10 @@ pub struct World {
     /// after the commit); an update is stamped with the provider's own write time, as Google
     /// and Graph do.
     pub lose_next_answer: BTreeMap<ItemRef, DateTime<Utc>>,
+    /// Items whose next create gets only its first request through, as a Graph series
+    /// create failing after it: the master stored without exclusions and overrides, then an
+    /// error.
+    pub half_create_next: BTreeSet<ItemRef>,
 }
 
 pub fn cal(name: &str) -> CalendarId {
@@ -104,6 +108,7 @@ impl World {
             race_next_write: BTreeSet::new(),
             malformed: BTreeSet::new(),
             lose_next_answer: BTreeMap::new(),
+            half_create_next: BTreeSet::new(),
         }
     }
 
@@ -339,6 +344,18 @@ impl World {
                 let items = self.calendars.get_mut(calendar).unwrap();
                 if items.contains_key(&id) {
                     return OpOutcome::Raced;
+                }
+                let item = ItemRef::new(calendar.clone(), id.clone());
+                if self.half_create_next.remove(&item) {
+                    let mut first_step = event.clone();
+                    first_step.overrides.clear();
+                    if let Some(master) = first_step.master.as_mut() {
+                        master.recurrence.exdates.clear();
+                    }
+                    items.insert(id, (etag, first_step));
+                    return OpOutcome::Failed {
+                        reason: "503 on the series' second request".into(),
+                    };
                 }
                 items.insert(id.clone(), (etag.clone(), event.clone()));
                 report.creates += 1;
