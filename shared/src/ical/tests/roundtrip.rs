@@ -103,3 +103,22 @@ proptest! {
         prop_assert_eq!(parsed, as_written(&event));
     }
 }
+
+/// Found by the `ical_roundtrip` fuzz target (CI's smoke run): a malformed RRULE with a
+/// backslash, in a component nested in a VALARM, gained backslashes (and lost its comma) on
+/// every write, so the alarm never hashed like its source and each pass would rewrite it.
+#[test]
+fn an_alarm_line_calcard_writes_differently_each_time_is_not_carried() {
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u@x\r\nDTSTART:20260105T090000Z\r\n\
+                BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT10M\r\nBEGIN:STANDARD\r\n\
+                DTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1S\\,\r\n\
+                TZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VALARM\r\n\
+                END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let event = parse_event(text).unwrap();
+    let alarm = &event.master.as_ref().unwrap().alarms[0];
+    assert!(alarm.contains("TRIGGER:-PT10M"), "{alarm}");
+    assert!(alarm.contains("TZOFFSETTO:+0100"), "{alarm}");
+    assert!(!alarm.contains("RRULE"), "{alarm}");
+    let reread = parse_event(&emit_event(&event, now())).unwrap();
+    assert_eq!(content_hash(&reread), content_hash(&event));
+}
