@@ -110,7 +110,7 @@ fn block_text(ical: &ICalendar, component_id: u32, keep: &dyn Fn(&str) -> bool) 
 
 /// Whether `block` parsed again gives the same canonical text.
 fn block_reads_back(block: &str) -> bool {
-    let Ok(ical) = ICalendar::parse(&format!("BEGIN:VCALENDAR\r\n{block}\r\nEND:VCALENDAR\r\n"))
+    let Ok(ical) = ICalendar::parse(format!("BEGIN:VCALENDAR\r\n{block}\r\nEND:VCALENDAR\r\n"))
     else {
         return false;
     };
