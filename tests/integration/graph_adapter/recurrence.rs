@@ -2,8 +2,9 @@
 
 use super::support::{Setup, upserted};
 use super::writes::{berlin, copy, tag};
-use calsync_core::domain::{Component, RecurrenceKey, SyncCursor};
+use calsync_core::domain::{Component, RecurrenceKey, RemoteId, SyncCursor};
 use calsync_core::ports::{EventReader, EventWriter};
+use calsync_emulators::common::{Fault, FaultRule};
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
@@ -106,4 +107,65 @@ async fn an_occurrence_edited_in_outlook_changes_its_series_item() {
     assert_eq!(changed.len(), 1);
     assert_eq!(changed[0].0, master, "the occurrence maps to its series");
     assert_eq!(changed[0].1.overrides.len(), 1);
+}
+
+/// An update that keeps the series' pattern does not send it: Graph drops every exception
+/// of a series whose pattern it takes as changed (Outlook's own pattern is written in
+/// another form than calsync's), so an update cut short before it wrote the exception
+/// again left the series without its moved occurrence, which the next read took for the
+/// user's edit (chaos run: a moved instance lost on every calendar).
+#[tokio::test]
+async fn an_update_cut_short_keeps_the_series_exceptions() {
+    let setup = Setup::new().await;
+    let master = setup.user_creates(json!({
+        "subject": "Weekly",
+        "start": {"dateTime": "2026-01-05T09:00:00", "timeZone": "W. Europe Standard Time"},
+        "end": {"dateTime": "2026-01-05T10:00:00", "timeZone": "W. Europe Standard Time"},
+        "recurrence": {
+            "pattern": {"type": "weekly", "interval": 1, "daysOfWeek": ["monday"]},
+            "range": {"type": "numbered", "startDate": "2026-01-05", "numberOfOccurrences": 4}
+        }
+    }));
+    let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let to = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap();
+    let second = setup.graph.instances(&master, from, to)[1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    setup
+        .graph
+        .user_update_event(
+            &second,
+            json!({"start": {"dateTime": "2026-01-12T11:00:00", "timeZone": "W. Europe Standard Time"},
+                   "end": {"dateTime": "2026-01-12T12:00:00", "timeZone": "W. Europe Standard Time"}}),
+        )
+        .unwrap();
+    let id = RemoteId(master.clone());
+    let (etag, mut event) = setup.read_back(&id).await;
+    assert_eq!(event.overrides.len(), 1, "the moved occurrence reads back");
+    event.master.as_mut().unwrap().summary = Some("Weekly (renamed)".into());
+    // The master's PATCH goes through; the exception's own write fails.
+    setup.graph.faults().add(
+        FaultRule::next(1, Fault::Status(503))
+            // The occurrence's own part of its id (the path percent-encodes the rest).
+            .on_path(&second[second.rfind('_').unwrap() + 1..])
+            .on_method("PATCH"),
+    );
+    let cut_short = setup
+        .account
+        .update(&setup.calendar, &id, etag.as_ref(), &event)
+        .await;
+    assert!(cut_short.is_err(), "{cut_short:?}");
+
+    let (_, after) = setup.read_back(&id).await;
+    assert_eq!(
+        after.master.as_ref().unwrap().summary.as_deref(),
+        Some("Weekly (renamed)")
+    );
+    let moved = after
+        .overrides
+        .values()
+        .next()
+        .expect("the moved occurrence is still an exception");
+    assert_eq!(moved.start, Some(berlin(12, 11)));
 }

@@ -8,9 +8,9 @@ use super::mapping::{event_zone, parse_instant, write_component, write_time};
 use super::reads::{instances, read_item, segment};
 use super::recurrence::to_graph;
 use super::series::{Window, master_etag, series_start};
-use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, UID_NAME, property_id};
+use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, PatternedRecurrence, UID_NAME, property_id};
 use crate::domain::{Component, CopyKey, Etag, Event, EventStatus, EventTime, RemoteId};
-use crate::ports::{ProviderError, WriteOutcome};
+use crate::ports::{FetchedItem, ProviderError, WriteOutcome};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -31,16 +31,9 @@ fn master_body(event: &Event) -> Result<serde_json::Map<String, Value>, Provider
     if !master.recurrence.rdates.is_empty() {
         return Err(refuse("Graph recurrence has no RDATE"));
     }
-    let recurrence = match (&master.recurrence.rrule, &master.start) {
-        (Some(rrule), Some(start)) => {
-            let (written, _) = write_time(start);
-            let zone = event_zone(Some(&written.time_zone));
-            let pattern =
-                to_graph(rrule, series_start(start, zone), &written.time_zone).map_err(refuse)?;
-            json!(pattern)
-        }
-        (Some(_), None) => return Err(refuse("a recurring event needs a start")),
-        (None, _) => Value::Null,
+    let recurrence = match pattern(master)? {
+        Some(pattern) => json!(pattern),
+        None => Value::Null,
     };
     body.insert("recurrence".into(), recurrence);
     let mut markers = Vec::new();
@@ -57,6 +50,34 @@ fn master_body(event: &Event) -> Result<serde_json::Map<String, Value>, Provider
         );
     }
     Ok(body)
+}
+
+/// The series' recurrence as Graph is sent it; `None` for a single event.
+fn pattern(master: &Component) -> Result<Option<PatternedRecurrence>, ProviderError> {
+    match (&master.recurrence.rrule, &master.start) {
+        (Some(rrule), Some(start)) => {
+            let (written, _) = write_time(start);
+            let zone = event_zone(Some(&written.time_zone));
+            to_graph(rrule, series_start(start, zone), &written.time_zone)
+                .map(Some)
+                .map_err(refuse)
+        }
+        (Some(_), None) => Err(refuse("a recurring event needs a start")),
+        (None, _) => Ok(None),
+    }
+}
+
+/// Whether the stored series and `event` repeat by the same pattern, as calsync writes it.
+fn keeps_pattern(stored: &FetchedItem, event: &Event) -> bool {
+    let Some(Ok(stored)) = &stored.body else {
+        return false;
+    };
+    match (&stored.master, &event.master) {
+        (Some(before), Some(after)) => {
+            matches!((pattern(before), pattern(after)), (Ok(Some(a)), Ok(Some(b))) if a == b)
+        }
+        _ => false,
+    }
 }
 
 pub(super) async fn create(
@@ -95,10 +116,8 @@ pub(super) async fn update(
     event: &Event,
     window: Window,
 ) -> Result<WriteOutcome, ProviderError> {
-    let body = Value::Object(master_body(event)?);
-    let mut call = Call::new(Method::PATCH, format!("me/events/{}", segment(&id.0)))
-        .json(&body)
-        .reading_events();
+    let mut body = master_body(event)?;
+    let mut if_match = None;
     if let Some(etag) = etag {
         // The item ETag also covers the exceptions, which If-Match on the master does not.
         let current = read_item(client, &id.0, window)
@@ -107,7 +126,22 @@ pub(super) async fn update(
         if current.etag.as_ref() != Some(etag) {
             return Err(ProviderError::PreconditionFailed);
         }
-        call = call.header("If-Match", master_etag(etag));
+        // A written pattern that Graph takes for a change drops the series' exceptions and
+        // cancelled occurrences (as Outlook does when a recurrence is edited); the ones the
+        // event keeps are written again below, but a write cut short in between (a 5xx, a
+        // killed worker) would leave the series without them, read back as a user's edit
+        // (chaos run: a moved instance lost on every calendar). An unchanged one is left out.
+        if keeps_pattern(&current, event) {
+            body.remove("recurrence");
+        }
+        if_match = Some(master_etag(etag));
+    }
+    let body = Value::Object(body);
+    let mut call = Call::new(Method::PATCH, format!("me/events/{}", segment(&id.0)))
+        .json(&body)
+        .reading_events();
+    if let Some(if_match) = if_match {
+        call = call.header("If-Match", if_match);
     }
     let updated: GraphEvent = client.send(&call).await?.json()?;
     let occurrences = write_occurrences(client, &updated, event).await?;
