@@ -16,7 +16,7 @@ pub use event::{
     Component, Event, EventStatus, MalformedEvent, Participant, Recurrence, RecurrenceKey,
     Transparency,
 };
-pub use fingerprint::{Field, FieldHashes, FieldKey, content_hash, field_hashes};
+pub use fingerprint::{Field, FieldHashes, FieldKey, content_hash, content_hash_of, field_hashes};
 pub use ids::{
     AccountId, CalendarId, ContentHash, CopyKey, Etag, IdError, LinkId, OriginKey, OriginTag,
     RemoteId, TenantId,

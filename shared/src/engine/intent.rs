@@ -14,6 +14,12 @@ pub fn intent(plan: &Plan) -> LinkStateDelta {
     for planned in &plan.ops {
         if let Some(Some(shadow)) = delta.shadows.get_mut(&planned.origin) {
             mark_unconfirmed(shadow, planned);
+            if let Operation::Update { item, .. } = &planned.op
+                && let Some(side) = shadow.sides.get_mut(&item.calendar)
+                && side.remote_id == item.remote_id
+            {
+                side.in_flight = true;
+            }
         }
     }
     delta

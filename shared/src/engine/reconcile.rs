@@ -11,7 +11,7 @@ use super::{
 };
 use crate::domain::{
     CalendarId, ContentHash, Etag, FieldHashes, FieldKey, Link, OriginKey, OriginTag, TenantId,
-    content_hash,
+    content_hash, content_hash_of,
 };
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,7 +70,15 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
         let left_window = *removal == Removal::Vanished
             && window_fit(&shadow.base, ctx.window) != WindowFit::Inside;
-        let behind = side.hash != content_hash(&projection(ctx, key, &shadow.base, calendar));
+        let newest = content_hash(&projection(ctx, key, &shadow.base, calendar));
+        // A write of the newest version that was in flight when its worker stopped most
+        // likely reached it: its user saw that version.
+        let in_flight_newest = side.in_flight
+            && side
+                .unconfirmed
+                .as_ref()
+                .is_some_and(|w| content_hash_of(w) == newest);
+        let behind = side.hash != newest && !in_flight_newest;
         shadow.sides.remove(calendar);
         if !left_window && two_way(calendar) {
             deleted_sides.push(calendar.clone());
@@ -97,6 +105,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 fields: FieldHashes::new(),
                 unconfirmed: Some(written),
                 unconfirmed_earlier: overtaken,
+                in_flight: false,
                 modified_at: None,
             });
         if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
@@ -116,6 +125,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 fields: seen.hashes.clone(),
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
+                in_flight: false,
                 modified_at: seen.modified_at,
             },
         );
@@ -250,6 +260,7 @@ fn new_shadow(
                 fields: Default::default(),
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
+                in_flight: false,
                 modified_at: None,
             },
         );

@@ -74,6 +74,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                             fields: fields.clone(),
                             unconfirmed: None,
                             unconfirmed_earlier: Vec::new(),
+                            in_flight: false,
                             modified_at: written_event(&planned.op)
                                 .and_then(crate::domain::Event::modified_at),
                         },

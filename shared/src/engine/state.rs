@@ -83,6 +83,11 @@ pub struct Side {
     /// back, still shows its values with the provider's later write time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed_earlier: Vec<FieldHashes>,
+    /// `unconfirmed` is a write whose worker stopped before it learnt the outcome (recorded
+    /// by the intent, never settled): unlike a refused or failed one it most likely reached
+    /// the calendar, so a user who deleted the item there had seen it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_flight: bool,
     /// The event's LAST-MODIFIED (else DTSTAMP) as last seen or written there: an edit that
     /// leaves it unchanged was made by a client that does not stamp its edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +116,9 @@ impl Side {
     }
 
     /// Records an unconfirmed write of `fields` there, keeping the earlier ones it overtakes.
+    /// Not in flight: the caller knows the write's outcome, or the intent says otherwise.
     pub fn mark_unconfirmed(&mut self, fields: &FieldHashes) {
+        self.in_flight = false;
         if let Some(previous) = self.unconfirmed.replace(fields.clone()) {
             keep_overtaken(&mut self.unconfirmed_earlier, previous, fields);
         }

@@ -1,5 +1,6 @@
 //! Behaviour of the engine, one scenario at a time.
 
+mod interrupted;
 mod races;
 mod relinking;
 mod rules;

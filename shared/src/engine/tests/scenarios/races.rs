@@ -275,35 +275,3 @@ fn an_earlier_unconfirmed_create_read_back_after_a_later_attempt_is_not_taken_fo
     assert_summary_everywhere(&world, &[("cb", &copy)], "Second");
     assert_eq!(world.calendars[&cal("cb")].len(), 1, "no duplicate on cb");
 }
-
-/// A series' copy created in part (Graph: the series stored, the deletion of its cancelled
-/// occurrence refused with a 5xx): read back without that cancellation, it is calsync's own
-/// unfinished write, not a user's edit restoring the occurrence everywhere (chaos run: a
-/// cancelled instance gone from every calendar after a contested delete was undone).
-#[test]
-fn a_series_copy_created_in_part_is_not_taken_for_an_edit_of_its_exclusions() {
-    let mut world = World::pair(LinkRules::default());
-    let mut series = event("u1", "Weekly", 10);
-    if let Some(master) = series.master.as_mut() {
-        master.recurrence.rrule = Some("FREQ=WEEKLY;COUNT=5".into());
-        master.recurrence.exdates = vec![series_day(17)];
-    }
-    world.user_put("ca", "a1.ics", series);
-    let key = world.tag("ca", "u1").copy_key(&cal("cb"));
-    let copy = RemoteId(format!("{key}.ics"));
-    world
-        .half_create_next
-        .insert(ItemRef::new(cal("cb"), copy.clone()));
-    world.pass();
-    world.settle_down(4);
-    for (calendar, id) in [("ca", &RemoteId("a1.ics".into())), ("cb", &copy)] {
-        let held = &world.calendars[&cal(calendar)][id].1;
-        let exdates = &held.master.as_ref().unwrap().recurrence.exdates;
-        assert_eq!(exdates, &vec![series_day(17)], "{calendar}");
-    }
-}
-
-/// The start of `event(.., day)`: an occurrence of a weekly series starting on day 10.
-fn series_day(day: u32) -> crate::domain::EventTime {
-    event("x", "x", day).master.and_then(|m| m.start).unwrap()
-}

@@ -187,6 +187,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
                 fields: fields.clone(),
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
+                in_flight: false,
                 modified_at: None,
             };
             (calendar, side)

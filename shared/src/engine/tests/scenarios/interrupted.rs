@@ -1,0 +1,60 @@
+//! Writes cut short: a multi-step write stopped half-way, a worker killed between its writes
+//! and its commit. What they leave is calsync's own doing, neither a user's edit nor news
+//! that a user missed.
+
+use crate::domain::{LinkRules, RemoteId};
+use crate::engine::ItemRef;
+use crate::engine::tests::world::{World, cal, event};
+
+/// A series' copy created in part (Graph: the series stored, the deletion of its cancelled
+/// occurrence refused with a 5xx): read back without that cancellation, it is calsync's own
+/// unfinished write, not a user's edit restoring the occurrence everywhere (chaos run: a
+/// cancelled instance gone from every calendar after a contested delete was undone).
+#[test]
+fn a_series_copy_created_in_part_is_not_taken_for_an_edit_of_its_exclusions() {
+    let mut world = World::pair(LinkRules::default());
+    let mut series = event("u1", "Weekly", 10);
+    if let Some(master) = series.master.as_mut() {
+        master.recurrence.rrule = Some("FREQ=WEEKLY;COUNT=5".into());
+        master.recurrence.exdates = vec![series_day(17)];
+    }
+    world.user_put("ca", "a1.ics", series);
+    let key = world.tag("ca", "u1").copy_key(&cal("cb"));
+    let copy = RemoteId(format!("{key}.ics"));
+    world
+        .half_create_next
+        .insert(ItemRef::new(cal("cb"), copy.clone()));
+    world.pass();
+    world.settle_down(4);
+    for (calendar, id) in [("ca", &RemoteId("a1.ics".into())), ("cb", &copy)] {
+        let held = &world.calendars[&cal(calendar)][id].1;
+        let exdates = &held.master.as_ref().unwrap().recurrence.exdates;
+        assert_eq!(exdates, &vec![series_day(17)], "{calendar}");
+    }
+}
+
+/// The start of `event(.., day)`: an occurrence of a weekly series starting on day 10.
+fn series_day(day: u32) -> crate::domain::EventTime {
+    event("x", "x", day).master.and_then(|m| m.start).unwrap()
+}
+
+/// A worker wrote an edit to a copy and was killed before its commit; the copy's user, who
+/// saw that edit, deletes the copy. The deletion stands: calsync's own unconfirmed write
+/// was the newest version, so the deleter was not behind (chaos run: a deletion made after
+/// seeing every edit was overruled and the event restored everywhere).
+#[test]
+fn a_copy_deleted_after_a_killed_worker_wrote_the_newest_version_to_it_stays_deleted() {
+    let (mut world, copy) = World::synced_pair();
+    let original = RemoteId("a1.ics".into());
+    world.user_edit("ca", &original, 1, |m| m.summary = Some("Second".into()));
+    world.pass_killed(true);
+    assert_eq!(
+        world.calendars[&cal("cb")][&copy].1.summary(),
+        Some("Second"),
+        "the killed worker's write reached cb"
+    );
+    world.user_delete("cb", &copy.0);
+    world.settle_down(4);
+    assert!(world.events("ca").is_empty(), "the original went too");
+    assert!(world.events("cb").is_empty(), "the copy stays deleted");
+}
