@@ -6,6 +6,7 @@ use calsync_core::domain::{
 };
 use calsync_core::ports::{EventReader, EventWriter, ProviderError};
 use chrono::NaiveDate;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 pub fn tag() -> OriginTag {
@@ -67,6 +68,42 @@ async fn a_retried_create_with_the_same_transaction_id_makes_one_event() {
     let stored = setup.graph.event(&first.remote_id.0).unwrap();
     assert_eq!(stored["transactionId"], key.as_str());
     assert_eq!(stored["originalStartTimeZone"], "W. Europe Standard Time");
+}
+
+/// The first attempt's answer was lost and the copy edited on Graph before the retry: the
+/// retry gets that event back, edited, and must not report it as holding what it sent
+/// (the edit would hide inside the recorded ETag), nor make a second event.
+#[tokio::test]
+async fn a_retried_create_that_meets_an_edited_first_attempt_is_a_race() {
+    let setup = Setup::new().await;
+    let key = tag().copy_key(&setup.calendar.id);
+    let first = setup
+        .account
+        .create(&setup.calendar, &key, &copy("Planning"))
+        .await
+        .unwrap();
+    setup
+        .graph
+        .user_update_event(
+            &first.remote_id.0,
+            json!({"location": {"displayName": "Room 2"}}),
+        )
+        .unwrap();
+    let retried = setup
+        .account
+        .create(&setup.calendar, &key, &copy("Planning"))
+        .await;
+    assert!(
+        matches!(retried, Err(ProviderError::PreconditionFailed)),
+        "{retried:?}"
+    );
+    assert_eq!(setup.graph.events(&setup.calendar.url).len(), 1);
+    let (_, stored) = setup.read_back(&first.remote_id).await;
+    assert_eq!(
+        stored.master.unwrap().location.as_deref(),
+        Some("Room 2"),
+        "the edit is kept"
+    );
 }
 
 #[tokio::test]

@@ -4,12 +4,15 @@
 //! (Graph has no other way to edit one instance). Updates and deletes carry `If-Match`.
 
 use super::http::{Call, GraphClient};
-use super::mapping::{event_zone, parse_instant, write_component, write_time};
+use super::mapping::{event_zone, parse_instant, read_component, write_component, write_time};
 use super::reads::{instances, read_item, segment};
 use super::recurrence::to_graph;
 use super::series::{Window, master_etag, series_start};
 use super::wire::{GraphEvent, LINK_NAME, ORIGIN_NAME, PatternedRecurrence, UID_NAME, property_id};
-use crate::domain::{Component, CopyKey, Etag, Event, EventStatus, EventTime, RemoteId};
+use crate::domain::{
+    Component, CopyKey, Etag, Event, EventStatus, EventTime, Field, FieldKey, RemoteId,
+    field_hashes,
+};
 use crate::ports::{FetchedItem, ProviderError, WriteOutcome};
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::Method;
@@ -80,6 +83,28 @@ fn keeps_pattern(stored: &FetchedItem, event: &Event) -> bool {
     }
 }
 
+/// Whether the event Graph answered a create with holds what calsync sent: title,
+/// description, location and time of the master.
+fn shows_what_was_sent(created: &GraphEvent, event: &Event) -> bool {
+    let Ok(stored) = read_component(created) else {
+        return false;
+    };
+    let stored = field_hashes(&Event {
+        master: Some(stored),
+        overrides: Default::default(),
+        ..event.clone()
+    });
+    let sent = field_hashes(event);
+    [
+        Field::Summary,
+        Field::Description,
+        Field::Location,
+        Field::Time,
+    ]
+    .into_iter()
+    .all(|field| stored.get(&FieldKey::Master(field)) == sent.get(&FieldKey::Master(field)))
+}
+
 pub(super) async fn create(
     client: &GraphClient,
     calendar_id: &str,
@@ -105,6 +130,13 @@ pub(super) async fn create(
         .send(&Call::new(Method::POST, url).json(&body).reading_events())
         .await?
         .json()?;
+    if !shows_what_was_sent(&created, event) {
+        // A create retried after a lost answer: Graph gives back the event the first
+        // attempt made, as it is now (an earlier attempt's content, or edited since).
+        // Reported as written, its differences would hide inside its ETag for good (chaos
+        // run: a Graph copy's own edit never read); as a race, the next pass reads it.
+        return Err(ProviderError::PreconditionFailed);
+    }
     let occurrences = write_occurrences(client, &created, event).await?;
     outcome(client, &created, occurrences, window).await
 }
