@@ -163,13 +163,13 @@ pub fn participant(entry: &ICalendarEntry) -> Option<Participant> {
     let address = entry.values.first()?.as_text()?;
     // Written raw as a URI, with every control character dropped (lines.rs), and calcard
     // drops the backslash of `\~` in a URI on reading: read the same way, or an address
-    // holding either would differ from its own copy. Neither belongs in an address.
-    let email: String = strip_mailto_scheme(address.trim())
+    // holding either would differ from its own copy. Neither belongs in an address. They go
+    // before the scheme is stripped: `m<NUL>ailto:` is written as `mailto:` (fuzzing).
+    let cleaned: String = address
         .chars()
         .filter(|c| !c.is_control() && *c != '\\')
-        .collect::<String>()
-        .trim()
-        .to_lowercase();
+        .collect();
+    let email = strip_mailto_scheme(cleaned.trim()).trim().to_lowercase();
     if email.is_empty() {
         return None;
     }

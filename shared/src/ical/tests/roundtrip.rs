@@ -122,3 +122,20 @@ fn an_alarm_line_calcard_writes_differently_each_time_is_not_carried() {
     let reread = parse_event(&emit_event(&event, now())).unwrap();
     assert_eq!(content_hash(&reread), content_hash(&event));
 }
+
+/// Found by the `ical_roundtrip` fuzz target: control characters inside the `mailto:`
+/// scheme kept it on the address (it no longer matched the scheme), and the written
+/// `mailto:` was then stripped on reading: the attendee changed on its first round trip.
+#[test]
+fn control_characters_inside_the_mailto_scheme_are_dropped_before_it_is_stripped() {
+    let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:u@x\r\nDTSTART:20260105T090000Z\r\n\
+                ATTENDEE;CN=Room:m\0\0\tailto:\r\n \0\x064contoso.com\r\n\
+                END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let event = parse_event(text).unwrap();
+    assert_eq!(
+        event.master.as_ref().unwrap().attendees[0].email,
+        "4contoso.com"
+    );
+    let reread = parse_event(&emit_event(&event, now())).unwrap();
+    assert_eq!(content_hash(&reread), content_hash(&event));
+}
