@@ -7,13 +7,14 @@
 use super::state::keep_overtaken;
 use super::{LinkStateDelta, Operation, Plan, PlannedOp, Shadow};
 use crate::domain::{Event, FieldHashes, field_hashes};
+use chrono::{DateTime, Utc};
 
 /// The state to commit before executing `plan`.
 pub fn intent(plan: &Plan) -> LinkStateDelta {
     let mut delta = plan.delta.clone();
     for planned in &plan.ops {
         if let Some(Some(shadow)) = delta.shadows.get_mut(&planned.origin) {
-            mark_unconfirmed(shadow, planned);
+            mark_unconfirmed(shadow, planned, plan.planned_at);
             if let Operation::Update { item, .. } = &planned.op
                 && let Some(side) = shadow.sides.get_mut(&item.calendar)
                 && side.remote_id == item.remote_id
@@ -27,7 +28,7 @@ pub fn intent(plan: &Plan) -> LinkStateDelta {
 
 /// Marks what `planned` writes as unconfirmed on `shadow`: a create's fields by calendar, an
 /// update's on the side it rewrites.
-pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
+pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp, at: DateTime<Utc>) {
     let Some((_, fields)) = &planned.written else {
         return;
     };
@@ -56,7 +57,7 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp) {
             if let Some(side) = shadow.sides.get_mut(&item.calendar)
                 && side.remote_id == item.remote_id
             {
-                side.mark_unconfirmed(fields);
+                side.mark_unconfirmed(fields, at);
             }
         }
         Operation::Delete { .. } => {}

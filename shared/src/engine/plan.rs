@@ -4,6 +4,7 @@ use super::{ItemRef, LinkStateDelta};
 use crate::domain::{
     CalendarId, ContentHash, CopyKey, Etag, Event, FieldHashes, FieldKey, OriginKey,
 };
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,4 +167,6 @@ pub struct Plan {
     pub notices: Vec<Notice>,
     /// Set when the deletion guard stopped the pass: then `ops` and `delta` are empty.
     pub halt: Option<SafetyTrip>,
+    /// The time the plan was made: when its writes were attempted, as far as the state knows.
+    pub planned_at: DateTime<Utc>,
 }

@@ -51,6 +51,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         return Plan {
             notices: out.notices,
             halt: Some(trip),
+            planned_at: input.now,
             ..Plan::default()
         };
     }
@@ -60,6 +61,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         conflicts: out.conflicts,
         notices: out.notices,
         halt: None,
+        planned_at: input.now,
     }
 }
 

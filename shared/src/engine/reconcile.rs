@@ -106,10 +106,11 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 unconfirmed: Some(written),
                 unconfirmed_earlier: overtaken,
                 in_flight: false,
+                unconfirmed_at: None,
                 modified_at: None,
             });
         if let Some(side) = shadow.sides.get(calendar).or(unconfirmed_create.as_ref()) {
-            let changed = side.changes(&seen.hashes);
+            let changed = side.changes(&seen.hashes, seen.modified_at);
             if !changed.is_empty() && two_way(calendar) {
                 changed_by.insert(calendar.clone(), changed);
                 if side.modified_at.is_some() && seen.modified_at <= side.modified_at {
@@ -126,6 +127,7 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
                 in_flight: false,
+                unconfirmed_at: None,
                 modified_at: seen.modified_at,
             },
         );
@@ -261,6 +263,7 @@ fn new_shadow(
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
                 in_flight: false,
+                unconfirmed_at: None,
                 modified_at: None,
             },
         );

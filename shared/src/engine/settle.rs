@@ -75,6 +75,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
                             unconfirmed: None,
                             unconfirmed_earlier: Vec::new(),
                             in_flight: false,
+                            unconfirmed_at: None,
                             modified_at: written_event(&planned.op)
                                 .and_then(crate::domain::Event::modified_at),
                         },
@@ -97,7 +98,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Create { calendar, .. }, outcome) => {
                 shadow.pending = true;
-                mark_unconfirmed(shadow, planned);
+                mark_unconfirmed(shadow, planned, plan.planned_at);
                 if outcome == OpOutcome::Raced {
                     recheck.insert(calendar.clone());
                 } else {
@@ -106,7 +107,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Update { item, .. } | Operation::Delete { item, .. }, outcome) => {
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Failed { .. }) {
-                    mark_unconfirmed(shadow, planned);
+                    mark_unconfirmed(shadow, planned, plan.planned_at);
                 }
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Missing) {
                     // Read it again next time, and merge with whatever is there now.

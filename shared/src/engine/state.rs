@@ -88,6 +88,9 @@ pub struct Side {
     /// the calendar, so a user who deleted the item there had seen it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub in_flight: bool,
+    /// When `unconfirmed` was attempted (its plan's time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unconfirmed_at: Option<DateTime<Utc>>,
     /// The event's LAST-MODIFIED (else DTSTAMP) as last seen or written there: an edit that
     /// leaves it unchanged was made by a client that does not stamp its edits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,13 +98,24 @@ pub struct Side {
 }
 
 impl Side {
-    /// The units this calendar changed since the last sync, seeing `seen` there now: those
-    /// neither the baseline nor our unconfirmed write explains.
-    pub fn changes(&self, seen: &FieldHashes) -> BTreeSet<FieldKey> {
+    /// The units this calendar changed since the last sync, seeing `seen` there now, last
+    /// modified at `seen_modified`: those neither the baseline nor our unconfirmed writes
+    /// explain. Overtaken writes explain a value only while the item was not modified after
+    /// our last attempt: a value of theirs that shows up in an item modified later was put
+    /// back by its user.
+    pub fn changes(
+        &self,
+        seen: &FieldHashes,
+        seen_modified: Option<DateTime<Utc>>,
+    ) -> BTreeSet<FieldKey> {
+        let earlier_count = match (seen_modified, self.unconfirmed_at) {
+            (Some(modified), Some(attempted)) => modified <= attempted + ATTEMPT_SLACK,
+            _ => true,
+        };
         let written: Vec<&FieldHashes> = self
             .unconfirmed
             .iter()
-            .chain(&self.unconfirmed_earlier)
+            .chain(self.unconfirmed_earlier.iter().filter(|_| earlier_count))
             .collect();
         self.fields
             .keys()
@@ -115,10 +129,11 @@ impl Side {
             .collect()
     }
 
-    /// Records an unconfirmed write of `fields` there, keeping the earlier ones it overtakes.
-    /// Not in flight: the caller knows the write's outcome, or the intent says otherwise.
-    pub fn mark_unconfirmed(&mut self, fields: &FieldHashes) {
+    /// Attempted at `at`; not in flight: the caller knows the write's outcome, or the intent
+    /// says otherwise.
+    pub fn mark_unconfirmed(&mut self, fields: &FieldHashes, at: DateTime<Utc>) {
         self.in_flight = false;
+        self.unconfirmed_at = Some(at);
         if let Some(previous) = self.unconfirmed.replace(fields.clone()) {
             keep_overtaken(&mut self.unconfirmed_earlier, previous, fields);
         }
@@ -139,6 +154,10 @@ pub(crate) fn keep_overtaken(
         }
     }
 }
+
+/// Clock difference allowed between calsync and a calendar's own stamps (CalDAV's
+/// LAST-MODIFIED has whole seconds) when telling an item modified after our last attempt.
+const ATTEMPT_SLACK: chrono::TimeDelta = chrono::TimeDelta::seconds(5);
 
 /// Earlier unconfirmed writes remembered per side: a side rarely sees more than one or two
 /// failed writes in a row before it is read back.

@@ -244,6 +244,8 @@ fn an_earlier_unconfirmed_write_read_back_after_a_later_one_is_not_taken_for_an_
         .lose_next_answer
         .insert(ItemRef::new(cal("cc"), on_c.clone()), provider_write_time);
     world.pass();
+    // The next pass comes later than the provider's stamp on the first write.
+    world.now = provider_write_time + chrono::TimeDelta::minutes(1);
     world.user_edit("ca", &original, 2, |m| m.summary = Some("Second".into()));
     // This pass does not read cc (a job about ca alone): its write there meets the stored
     // first write's ETag and is refused.

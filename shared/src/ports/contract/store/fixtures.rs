@@ -188,6 +188,7 @@ fn sides_for(origin: OriginKey, base: Event, copies: &[&str], pending: bool) -> 
                 unconfirmed: None,
                 unconfirmed_earlier: Vec::new(),
                 in_flight: false,
+                unconfirmed_at: None,
                 modified_at: None,
             };
             (calendar, side)
