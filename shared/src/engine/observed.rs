@@ -5,7 +5,7 @@ use crate::domain::{
     CalendarId, ContentHash, Etag, Event, FieldHashes, content_hash, field_hashes,
 };
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One present item, in base form, with its fingerprints.
 #[derive(Debug, Clone)]
@@ -45,6 +45,8 @@ pub(crate) struct OriginWork {
     /// Further items on a calendar that already has one for this original.
     pub duplicates: Vec<Seen>,
     pub removed: BTreeMap<CalendarId, (ItemRef, Removal)>,
+    /// Calendars where a copy whose create was never confirmed was seen deleted.
+    pub deleted_creates: BTreeSet<CalendarId>,
 }
 
 impl OriginWork {

@@ -7,7 +7,7 @@ use super::project::{copy_base_form, original_base_form};
 use super::reconcile::{Ctx, Output, reconcile};
 use super::safety::deletion_guard;
 use super::{IgnoreReason, ItemRef, ItemStatus, Notice, Observation, Plan, PlanInput};
-use crate::domain::{CalendarId, Etag, OriginKey};
+use crate::domain::{CalendarId, Etag, OriginKey, OriginTag};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Plans one pass of a link. Pure: the same input always gives the same plan.
@@ -132,6 +132,14 @@ fn ingest(
             }
             Observation::Deleted { item } | Observation::Vanished { item } => {
                 if prior.is_none() {
+                    if matches!(observation, Observation::Deleted { .. })
+                        && let Some(origin) = unconfirmed_create_of(input, item)
+                    {
+                        work.entry(origin)
+                            .or_default()
+                            .deleted_creates
+                            .insert(item.calendar.clone());
+                    }
                     continue;
                 }
                 out.delta.items.insert(item.clone(), None);
@@ -148,6 +156,27 @@ fn ingest(
             }
         }
     }
+}
+
+/// The original whose unconfirmed create `item` is, by its deterministic copy key (Google
+/// gives the copy the key as its id, CalDAV `KEY.ics` as its name). Google reports a copy
+/// created and then deleted by its user, before calsync confirmed the create (a worker killed
+/// between its writes and its commit), as a deleted event; without this its create would be
+/// made again, bringing back what the user deleted.
+fn unconfirmed_create_of(input: &PlanInput<'_>, item: &ItemRef) -> Option<OriginKey> {
+    let id = item.remote_id.0.as_str();
+    let name = id.rsplit('/').next().unwrap_or(id);
+    input
+        .state
+        .shadows
+        .iter()
+        .filter(|(_, shadow)| shadow.unconfirmed_creates.contains_key(&item.calendar))
+        .find(|(origin, _)| {
+            let key =
+                OriginTag::new(input.tenant.clone(), (*origin).clone()).copy_key(&item.calendar);
+            id == key.as_str() || name.strip_suffix(".ics") == Some(key.as_str())
+        })
+        .map(|(origin, _)| origin.clone())
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -86,6 +86,20 @@ pub(crate) fn reconcile(ctx: &Ctx<'_>, key: &OriginKey, work: OriginWork, out: &
         }
     }
 
+    // Copies whose create was never confirmed, seen deleted: created after all, then
+    // deleted by their user, who saw what the create wrote.
+    for calendar in &work.deleted_creates {
+        let Some(attempted) = shadow.unconfirmed_creates.remove(calendar) else {
+            continue;
+        };
+        shadow.unconfirmed_creates_earlier.remove(calendar);
+        if two_way(calendar) {
+            let newest = content_hash(&projection(ctx, key, &shadow.base, calendar));
+            deleted_sides.push(calendar.clone());
+            deleted_unseen_edit |= content_hash_of(&attempted) != newest && !shadow.deleted;
+        }
+    }
+
     // What is there now.
     let (present, duplicates) = pick_sides(ctx, &shadow, key, work);
     let mut changed_by: BTreeMap<CalendarId, BTreeSet<FieldKey>> = BTreeMap::new();

@@ -3,8 +3,9 @@
 //! that a user missed.
 
 use crate::domain::{LinkRules, RemoteId};
-use crate::engine::ItemRef;
 use crate::engine::tests::world::{World, cal, event};
+use crate::engine::{ItemRef, Observation};
+use std::collections::BTreeSet;
 
 /// A series' copy created in part (Graph: the series stored, the deletion of its cancelled
 /// occurrence refused with a 5xx): read back without that cancellation, it is calsync's own
@@ -84,4 +85,34 @@ fn a_value_put_back_after_two_refused_writes_is_the_users_edit() {
         let held = world.calendars[&cal(calendar)][id].1.summary();
         assert_eq!(held, Some("First"), "{calendar}");
     }
+}
+
+/// A worker created a copy and was killed before its commit; the copy's user deleted it, and
+/// the calendar reports the deletion (Google keeps a deleted event under the id calsync gave
+/// it). The create counts as made and the deletion as the user's: it is not made again
+/// (chaos run: a copy deleted right after it appeared came back).
+#[test]
+fn a_copy_created_by_a_killed_worker_and_deleted_by_its_user_is_not_made_again() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass_killed(true);
+    let key = world.tag("ca", "u1").copy_key(&cal("cb"));
+    let copy = RemoteId(format!("{key}.ics"));
+    assert!(
+        world.calendars[&cal("cb")].contains_key(&copy),
+        "the killed worker made it"
+    );
+    world.user_delete("cb", &copy.0);
+    let mut observations = world.observations();
+    observations.push(Observation::Deleted {
+        item: ItemRef::new(cal("cb"), copy),
+    });
+    let plan = world.plan_observed(&observations, &BTreeSet::new(), false);
+    world.execute(plan);
+    world.settle_down(3);
+    assert!(world.events("cb").is_empty(), "the copy stays deleted");
+    assert!(
+        world.events("ca").is_empty(),
+        "the deletion reached the original"
+    );
 }
