@@ -116,3 +116,26 @@ fn a_copy_created_by_a_killed_worker_and_deleted_by_its_user_is_not_made_again()
         "the deletion reached the original"
     );
 }
+
+/// A worker created a copy and was killed before its commit; the original was deleted
+/// before calsync saw the copy. The copy must go too once it shows up, not stay behind as
+/// an orphan of a forgotten event (chaos run: an event deleted on its home calendar left on
+/// every other one).
+#[test]
+fn a_copy_made_by_a_killed_worker_goes_with_its_deleted_original() {
+    let mut world = World::pair(LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass_killed(true);
+    assert_eq!(
+        world.events("cb").len(),
+        1,
+        "the killed worker made the copy"
+    );
+    world.user_delete("ca", "a1.ics");
+    world.pass_without("cb");
+    world.settle_down(3);
+    assert!(
+        world.events("cb").is_empty(),
+        "the copy went with its original"
+    );
+}
