@@ -130,9 +130,10 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
     for shadow in delta.shadows.values_mut() {
         // A deleted event whose copies' creates were never confirmed is kept until those
         // copies show up and are deleted too: forgotten, they would stay as orphans.
-        if shadow.as_ref().is_some_and(|s| {
-            s.sides.is_empty() && !(s.deleted && !s.unconfirmed_creates.is_empty())
-        }) {
+        if shadow
+            .as_ref()
+            .is_some_and(|s| s.sides.is_empty() && (!s.deleted || s.unconfirmed_creates.is_empty()))
+        {
             *shadow = None;
         }
     }
