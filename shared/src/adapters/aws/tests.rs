@@ -19,7 +19,7 @@ use aws_config::SdkConfig;
 use rand::RngCore;
 use std::collections::BTreeMap;
 
-async fn moto() -> SdkConfig {
+pub(super) async fn moto() -> SdkConfig {
     let endpoint = std::env::var("CALSYNC_TEST_AWS_ENDPOINT")
         .ok()
         .filter(|v| !v.is_empty())
@@ -36,7 +36,7 @@ fn unique(label: &str) -> String {
     format!("calsync-test-{label}-{:08x}", rand::rng().next_u32())
 }
 
-async fn store() -> DynamoStore {
+pub(super) async fn store() -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::new(&moto().await);
     let table = unique("store");
     create_table(&client, &table).await.unwrap();
@@ -95,7 +95,7 @@ fn calendar_commit_of(calendar: &CalendarId, token: &str, items: usize) -> Calen
     }
 }
 
-fn big_delta(events: usize) -> LinkStateDelta {
+pub(super) fn big_delta(events: usize) -> LinkStateDelta {
     let mut delta = LinkStateDelta::default();
     for n in 0..events {
         let uid = format!("e{n}");
