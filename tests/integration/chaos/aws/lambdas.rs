@@ -11,6 +11,7 @@ use crate::aws::driver::{EventSource, Invocation};
 use crate::aws::world::{AwsWorld, MAX_RECEIVE_COUNT};
 use crate::cloud::rig::eventually;
 use aws_sdk_sqs::types::QueueAttributeName;
+use calsync_core::adapters::aws::dynamo::DynamoStore;
 use calsync_core::cloud::schedule::SchedulePolicy;
 use calsync_core::cloud::sync_worker::WorkerSettings;
 use calsync_core::usecases::cadence::CadencePolicy;
@@ -28,11 +29,14 @@ use tokio::task::JoinHandle;
 /// Sync invocations at once (Lambda scales them with the queue; two make link leases and
 /// busy deferrals part of the run).
 const WORKERS: usize = 2;
-/// SQS visibility timeout: how soon a killed invocation's messages come back (Lambda's is
-/// minutes; seconds keep a run short, and longer than a sync invocation takes here).
-const VISIBILITY_TIMEOUT_S: u32 = 3;
-/// How long a killed invocation's link lease blocks its link (in production longer than the
-/// function's timeout).
+/// SQS visibility timeout: how soon a killed invocation's messages come back. Production's is
+/// six times the function's timeout, so a message is never received again while an
+/// invocation still works on it; here a pass over the mesh takes up to several seconds on
+/// moto (longer under API errors), and a shorter timeout let messages be received again,
+/// handled twice and count receives towards the DLQ without ever failing.
+const VISIBILITY_TIMEOUT_S: u32 = 10;
+/// How long a killed invocation's link lease, and the claim of a commit it was making, block
+/// its link (in production 120 s, longer than the function's timeout).
 const LEASE_HOLD_S: i64 = 5;
 /// The event source's wait before asking an empty queue again.
 const EMPTY_QUEUE_POLL: Duration = Duration::from_millis(100);
@@ -71,6 +75,12 @@ impl Lambdas {
     /// Starts the functions over `world`'s linked tenant and waits until its push
     /// calendars have channels.
     pub async fn start(mut world: AwsWorld) -> Lambdas {
+        // A chunked commit cut off by a kill leaves its claim on the link as long as the
+        // worker's lease (as in production, where both are 120 s).
+        world.runtime.store = Arc::new(
+            DynamoStore::new(world.dynamo.clone(), world.table.clone())
+                .with_claim_lease(TimeDelta::seconds(LEASE_HOLD_S)),
+        );
         world.scheduler =
             SchedulerFunction::new(&world.runtime)
                 .unwrap()
@@ -153,7 +163,8 @@ async fn invoke_sync(world: Arc<AwsWorld>, activity: Arc<Activity>, busy: Arc<At
         sqs: &world.sqs,
         queue_url: &world.queue_url,
         function: &function,
-        batch_size: 5,
+        // Lambda's default batch size for SQS sources.
+        batch_size: 10,
         log: Vec::new(),
     };
     while !activity.stopping.load(Ordering::SeqCst) {
