@@ -114,3 +114,45 @@ pub fn recent_refusals(runtime: &dyn UnderTest, seconds: i64) -> Vec<String> {
         .map(|(line, n)| format!("{n} x {line}"))
         .collect()
 }
+
+/// The `limit` most frequent kinds of API request (`METHOD path` with ids as `*`) with their
+/// counts: where a runtime spends its requests.
+pub fn busiest_requests(runtime: &dyn UnderTest, limit: usize) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (provider, log) in [
+        ("google", runtime.google().log()),
+        ("graph", runtime.graph().log()),
+    ] {
+        for request in log.all() {
+            let shape: Vec<&str> = request
+                .path
+                .split('/')
+                .map(|part| {
+                    let id = part.len() > 16
+                        || part.contains(['@', '%', '.'])
+                        || part.chars().any(|c| c.is_ascii_digit());
+                    if id { "*" } else { part }
+                })
+                .collect();
+            let query = match &request.query {
+                Some(q) if q.contains("syncToken") || q.contains("deltatoken") => " (incremental)",
+                Some(_) => " (query)",
+                None => "",
+            };
+            *counts
+                .entry(format!(
+                    "{provider} {} {}{query}",
+                    request.method,
+                    shape.join("/")
+                ))
+                .or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|(kind, n)| format!("{n} x {kind}"))
+        .collect()
+}

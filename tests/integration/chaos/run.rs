@@ -189,6 +189,10 @@ where
         }
     });
     eprintln!("{summary}");
+    eprintln!(
+        "chaos: the most frequent API requests: {:#?}",
+        faults::busiest_requests(world.runtime.as_ref(), 12)
+    );
     if !verdict.converged() {
         explain(&mut world, &model).await;
     }

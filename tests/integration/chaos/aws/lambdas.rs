@@ -29,15 +29,20 @@ use tokio::task::JoinHandle;
 /// Sync invocations at once (Lambda scales them with the queue; two make link leases and
 /// busy deferrals part of the run).
 const WORKERS: usize = 2;
-/// SQS visibility timeout: how soon a killed invocation's messages come back. Production's is
-/// six times the function's timeout, so a message is never received again while an
-/// invocation still works on it; here a pass over the mesh takes up to several seconds on
-/// moto (longer under API errors), and a shorter timeout let messages be received again,
-/// handled twice and count receives towards the DLQ without ever failing.
-const VISIBILITY_TIMEOUT_S: u32 = 10;
-/// How long a killed invocation's link lease, and the claim of a commit it was making, block
-/// its link (in production 120 s, longer than the function's timeout).
-const LEASE_HOLD_S: i64 = 5;
+/// The sync function's timeout: Lambda ends an invocation that runs longer (its messages
+/// come back). Production's is 90 s; a pass over the mesh takes up to several seconds on
+/// moto, longer under API errors.
+const FUNCTION_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long an invocation's link lease, and the claim of a commit it was making, hold its
+/// link: longer than the function's timeout, as in production (120 s), so no pass outlives
+/// its lease. (With a 5 s lease and no timeout, slow passes lost their lease half-way, the
+/// other worker's pass ran alongside and their commits failed each other, for good.)
+const LEASE_HOLD_S: i64 = 30;
+/// SQS visibility timeout: how soon the messages of a killed or timed-out invocation come
+/// back. Longer than the function's timeout (production's is six times it), so a message is
+/// never received again while an invocation still works on it (which counts receives towards
+/// the DLQ without any failure).
+const VISIBILITY_TIMEOUT_S: u32 = 30;
 /// The event source's wait before asking an empty queue again.
 const EMPTY_QUEUE_POLL: Duration = Duration::from_millis(100);
 /// A kill lands this far (at most) into a running invocation.
@@ -53,6 +58,8 @@ struct Activity {
     failed_messages: AtomicUsize,
     /// Kills that caught an invocation before it had deleted its messages.
     killed_mid_invocation: AtomicUsize,
+    /// Invocations ended by the function's timeout.
+    timed_out: AtomicUsize,
     cold_starts: AtomicUsize,
     /// Set at the end: every loop finishes its round and stops.
     stopping: AtomicBool,
@@ -147,45 +154,52 @@ async fn tick_every_second(world: Arc<AwsWorld>, activity: Arc<Activity>) {
     }
 }
 
-/// One sync function instance, started cold, taking batches off the queue until stopped.
+/// A sync worker: one function instance after another (cold after a timeout, as Lambda
+/// starts a new environment), taking batches off the queue until stopped.
 async fn invoke_sync(world: Arc<AwsWorld>, activity: Arc<Activity>, busy: Arc<AtomicBool>) {
-    activity.cold_starts.fetch_add(1, Ordering::SeqCst);
-    let function = SyncFunction::new(
-        world.runtime.clone(),
-        WorkerSettings {
-            max_receives: MAX_RECEIVE_COUNT,
-            lease_hold: TimeDelta::seconds(LEASE_HOLD_S),
-            busy_retry: Duration::from_secs(1),
-            ..WorkerSettings::default()
-        },
-    );
-    let mut source = EventSource {
-        sqs: &world.sqs,
-        queue_url: &world.queue_url,
-        function: &function,
-        // Lambda's default batch size for SQS sources.
-        batch_size: 10,
-        log: Vec::new(),
-    };
     while !activity.stopping.load(Ordering::SeqCst) {
-        busy.store(true, Ordering::SeqCst);
-        let invocation = source.poll_once().await;
-        busy.store(false, Ordering::SeqCst);
-        match invocation {
-            Some(Invocation {
-                received, failed, ..
-            }) => {
-                activity.invocations.fetch_add(1, Ordering::SeqCst);
-                activity
-                    .messages
-                    .fetch_add(received.len(), Ordering::SeqCst);
-                activity
-                    .failed_messages
-                    .fetch_add(failed.len(), Ordering::SeqCst);
+        activity.cold_starts.fetch_add(1, Ordering::SeqCst);
+        let function = SyncFunction::new(
+            world.runtime.clone(),
+            WorkerSettings {
+                max_receives: MAX_RECEIVE_COUNT,
+                lease_hold: TimeDelta::seconds(LEASE_HOLD_S),
+                busy_retry: Duration::from_secs(1),
+                ..WorkerSettings::default()
+            },
+        );
+        let mut source = EventSource {
+            sqs: &world.sqs,
+            queue_url: &world.queue_url,
+            function: &function,
+            // Lambda's default batch size for SQS sources.
+            batch_size: 10,
+            log: Vec::new(),
+        };
+        while !activity.stopping.load(Ordering::SeqCst) {
+            busy.store(true, Ordering::SeqCst);
+            let invocation = tokio::time::timeout(FUNCTION_TIMEOUT, source.poll_once()).await;
+            busy.store(false, Ordering::SeqCst);
+            let Ok(invocation) = invocation else {
+                activity.timed_out.fetch_add(1, Ordering::SeqCst);
+                break;
+            };
+            match invocation {
+                Some(Invocation {
+                    received, failed, ..
+                }) => {
+                    activity.invocations.fetch_add(1, Ordering::SeqCst);
+                    activity
+                        .messages
+                        .fetch_add(received.len(), Ordering::SeqCst);
+                    activity
+                        .failed_messages
+                        .fetch_add(failed.len(), Ordering::SeqCst);
+                }
+                None => tokio::time::sleep(EMPTY_QUEUE_POLL).await,
             }
-            None => tokio::time::sleep(EMPTY_QUEUE_POLL).await,
+            source.log.clear();
         }
-        source.log.clear();
     }
 }
 
@@ -258,6 +272,7 @@ impl UnderTest for Lambdas {
             "messages_received": count(&a.messages),
             "messages_failed": count(&a.failed_messages),
             "killed_mid_invocation": count(&a.killed_mid_invocation),
+            "timed_out_invocations": count(&a.timed_out),
             "cold_starts": count(&a.cold_starts),
         })
     }

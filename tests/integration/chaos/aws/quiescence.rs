@@ -51,7 +51,7 @@ impl Lambdas {
                 return writes;
             }
             assert!(
-                started.elapsed() < Duration::from_secs(60),
+                started.elapsed() < Duration::from_secs(90),
                 "the queue did not drain"
             );
             tokio::time::sleep(DRAIN_POLL).await;
