@@ -149,7 +149,7 @@ pub fn busiest_requests(runtime: &dyn UnderTest, limit: usize) -> Vec<String> {
         }
     }
     let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     ranked
         .into_iter()
         .take(limit)

@@ -5,28 +5,12 @@ use super::dynamo::DynamoStore;
 use super::tests::{big_delta, moto, store};
 use crate::cloud::sync_worker::WorkerSettings;
 use crate::domain::TenantId;
-use crate::ports::contract::store::fixtures::{account, calendar, link, link_id, tenant};
-use crate::ports::{
-    AccountStore, CalendarStore, LinkCommit, LinkStatus, LinkStore, StoreError, SyncCommit,
-    SyncStateStore,
-};
+use crate::ports::contract::store::fixtures::{link_id, linked_pair};
+use crate::ports::{LinkCommit, LinkStatus, StoreError, SyncCommit, SyncStateStore};
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{TimeDelta, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-async fn linked(store: &DynamoStore, label: &str) -> TenantId {
-    let t = tenant(label);
-    store.put_account(&t, &account("a1", "Work")).await.unwrap();
-    for id in ["c1", "c2"] {
-        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
-    }
-    store
-        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
-        .await
-        .unwrap();
-    t
-}
 
 fn commit_of(events: usize) -> SyncCommit {
     SyncCommit {
@@ -80,7 +64,7 @@ async fn claim_and_crash(store: &Arc<DynamoStore>, t: &TenantId) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_left_by_a_worker_killed_mid_commit_lapses_with_its_link_lease() {
     let store = Arc::new(store().await);
-    let t = linked(&store, "claim-crash").await;
+    let t = linked_pair(store.as_ref(), "claim-crash").await;
     let lease = WorkerSettings::default().lease_hold.num_seconds();
     let until = claim_and_crash(&store, &t).await;
     assert!(
@@ -98,7 +82,7 @@ async fn a_claim_left_by_a_worker_killed_mid_commit_lapses_with_its_link_lease()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_the_claim_of_a_killed_commit_lapses_the_next_pass_commits() {
     let store = Arc::new(store().await.with_claim_lease(TimeDelta::seconds(1)));
-    let t = linked(&store, "claim-lapse").await;
+    let t = linked_pair(store.as_ref(), "claim-lapse").await;
     let until = claim_and_crash(&store, &t).await;
     let started = Instant::now();
     loop {
