@@ -8,9 +8,11 @@
 //!
 //! `CALSYNC_CHAOS_OPS=2000 CALSYNC_CHAOS_SEED=7 cargo test --test integration chaos -- --nocapture`
 
+pub mod aws;
 mod cloud_client;
 mod dav_client;
 mod dav_text;
+mod embedded;
 mod faults;
 mod model;
 mod observe;
@@ -28,11 +30,10 @@ use run::{Settings, run};
 /// serve` is killed three times. API errors (5xx, 429) are left to the test below.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_clients_converge_through_lost_notifications_kills_and_expiry() {
-    run(Settings::from_env(
-        300,
-        20_261_205,
-        "notifications,kills,expiry",
-    ))
+    run(
+        Settings::from_env(300, 20_261_205, "notifications,kills,expiry"),
+        embedded::build,
+    )
     .await;
 }
 
@@ -43,5 +44,5 @@ async fn concurrent_clients_converge_through_lost_notifications_kills_and_expiry
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "converges most runs, not every one yet: issue 5 chaos report"]
 async fn a_seeded_storm_of_edits_and_faults_converges_on_every_calendar() {
-    run(Settings::from_env(300, 20_261_205, "all")).await;
+    run(Settings::from_env(300, 20_261_205, "all"), embedded::build).await;
 }

@@ -29,7 +29,8 @@ pub struct QueuedMessage {
 pub struct WorkerSettings {
     /// The queue's `maxReceiveCount`: on this receive a failing job is parked as well.
     pub max_receives: u32,
-    /// How long a link lease is held (longer than the function's timeout).
+    /// How long a link lease is held (longer than the function's timeout). A chunked commit's
+    /// claim on the link lapses as late (`dynamo::CLAIM_LEASE_SECONDS`).
     pub lease_hold: TimeDelta,
     /// How much later calendars whose links were busy are checked again.
     pub busy_retry: Duration,
@@ -41,7 +42,7 @@ impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             max_receives: 5,
-            lease_hold: TimeDelta::seconds(120),
+            lease_hold: TimeDelta::seconds(crate::adapters::aws::dynamo::CLAIM_LEASE_SECONDS),
             busy_retry: Duration::from_secs(5),
             concurrency: 4,
         }

@@ -4,9 +4,10 @@
 //! SQS → Lambda or EventBridge → Lambda, so `driver` plays the SQS event source mapping and
 //! `gateway` plays API Gateway in front of the webhook function.
 
+mod accounts;
 pub(crate) mod driver;
 mod events;
 mod gateway;
-mod pipeline;
+pub(crate) mod pipeline;
 mod quiet_checks;
-mod world;
+pub(crate) mod world;

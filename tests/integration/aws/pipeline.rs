@@ -391,26 +391,16 @@ async fn hold_lease(world: &AwsWorld, tenant: &TenantId, link: &LinkId, owner: &
     );
 }
 
-/// True once the queue holds a delayed job (the deferral) and nothing is visible.
+/// True once the queue holds a delayed job (the deferral).
 async fn a_job_is_deferred(world: &AwsWorld) -> bool {
     use aws_sdk_sqs::types::QueueAttributeName as A;
-    let attributes = world
-        .sqs
-        .get_queue_attributes()
-        .queue_url(&world.queue_url)
-        .attribute_names(A::ApproximateNumberOfMessagesDelayed)
-        .send()
+    world
+        .queued_messages(&[A::ApproximateNumberOfMessagesDelayed])
         .await
-        .unwrap()
-        .attributes
-        .unwrap_or_default();
-    attributes
-        .get(&A::ApproximateNumberOfMessagesDelayed)
-        .and_then(|n| n.parse::<u32>().ok())
-        .is_some_and(|n| n > 0)
+        > 0
 }
 
-async fn dlq_bodies(world: &AwsWorld) -> Vec<String> {
+pub(crate) async fn dlq_bodies(world: &AwsWorld) -> Vec<String> {
     let out = world
         .sqs
         .receive_message()

@@ -1,6 +1,6 @@
 //! One test's AWS: a fresh table, job queue with its DLQ and KMS key on moto_server, the four
-//! functions built over them as their `main` would (but pointed at the emulators), and one
-//! tenant.
+//! functions built over them as their `main` would (but pointed at the Google and Graph
+//! emulators), and one tenant.
 
 use super::driver::EventSource;
 use super::gateway::Gateway;
@@ -9,24 +9,22 @@ use calsync_core::adapters::ProviderConnector;
 use calsync_core::adapters::aws::config::for_emulator;
 use calsync_core::adapters::aws::dynamo::create_table;
 use calsync_core::adapters::endpoints::{OAuthApps, ProviderEndpoints};
-use calsync_core::adapters::oauth::{OAuthApp, TokenSet};
+use calsync_core::adapters::oauth::OAuthApp;
 use calsync_core::cloud::schedule::SchedulePolicy;
 use calsync_core::cloud::sync_worker::WorkerSettings;
 use calsync_core::cloud::{CloudConfig, CloudRuntime, TenantServices};
-use calsync_core::domain::{AccountKind, CalendarId, TenantId, Topology};
-use calsync_core::ports::{Job, TenantDirectory};
-use calsync_core::usecases::NewLink;
+use calsync_core::domain::TenantId;
+use calsync_core::ports::TenantDirectory;
 use calsync_core::usecases::cadence::CadencePolicy;
 use calsync_emulators::google::GoogleEmulator;
+use calsync_emulators::graph::GraphEmulator;
 use calsync_fn_scheduler::SchedulerFunction;
 use calsync_fn_sync::SyncFunction;
 use calsync_fn_webhook::WebhookFunction;
-use calsync_testkit::CaldavServer;
 use chrono::{DateTime, Utc};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use zeroize::Zeroizing;
 
 /// The queue's redrive policy, as in infra/lib/calsync-stack.ts.
 pub const MAX_RECEIVE_COUNT: u32 = 5;
@@ -40,6 +38,7 @@ pub struct AwsWorld {
     pub runtime: CloudRuntime,
     pub tenant: TenantId,
     pub google: GoogleEmulator,
+    pub graph: GraphEmulator,
     pub scheduler: SchedulerFunction,
     pub sync: SyncFunction,
     _gateway: Gateway,
@@ -51,6 +50,11 @@ fn unique(label: &str) -> String {
 
 impl AwsWorld {
     pub async fn new(label: &str) -> AwsWorld {
+        AwsWorld::seeded(label, 7).await
+    }
+
+    /// With the emulators' random faults seeded by `seed`.
+    pub async fn seeded(label: &str, seed: u64) -> AwsWorld {
         let endpoint = std::env::var("CALSYNC_TEST_AWS_ENDPOINT").expect(
             "CALSYNC_TEST_AWS_ENDPOINT is not set: run scripts/test.sh (it starts moto_server)",
         );
@@ -71,7 +75,8 @@ impl AwsWorld {
             .unwrap()
             .key_id;
 
-        let google = GoogleEmulator::start_seeded(7).await;
+        let google = GoogleEmulator::start_seeded(seed).await;
+        let graph = GraphEmulator::start(seed).await;
         let (listener, base_url) = Gateway::bind().await;
         let config = CloudConfig {
             table: table.clone(),
@@ -81,7 +86,7 @@ impl AwsWorld {
             stage: "test".into(),
             metrics_namespace: "Calsync".into(),
         };
-        let runtime = CloudRuntime::new(&sdk, config, Arc::new(connector(&google)));
+        let runtime = CloudRuntime::new(&sdk, config, Arc::new(connector(&google, &graph)));
         let webhook = Arc::new(WebhookFunction::new(&runtime).unwrap());
         let gateway = Gateway::serve(listener, webhook);
         let scheduler = SchedulerFunction::new(&runtime)
@@ -114,6 +119,7 @@ impl AwsWorld {
             runtime,
             tenant,
             google,
+            graph,
             scheduler,
             sync,
             _gateway: gateway,
@@ -134,73 +140,6 @@ impl AwsWorld {
         }
     }
 
-    /// A Google account as if its owner had just consented; returns its calendar's id.
-    pub async fn connect_google(&self, calendar: &str) -> CalendarId {
-        self.google.add_calendar(calendar, calendar);
-        let issued = self.google.issue_tokens();
-        let tokens = TokenSet {
-            access_token: issued.access_token,
-            refresh_token: Some(issued.refresh_token),
-            expires_at: Some(Utc::now() + issued.expires_in),
-        };
-        let added = self
-            .services()
-            .accounts
-            .add_oauth("google", AccountKind::Google, tokens.to_secret().unwrap())
-            .await
-            .unwrap();
-        added
-            .calendars
-            .iter()
-            .find(|c| c.url == calendar)
-            .unwrap_or_else(|| panic!("{calendar} not discovered: {:?}", added.calendars))
-            .id
-            .clone()
-    }
-
-    pub async fn connect_caldav(&self, server: &CaldavServer, url: &str) -> CalendarId {
-        let added = self
-            .services()
-            .accounts
-            .add_caldav(
-                "dav",
-                &server.discovery_url(),
-                &server.username,
-                Zeroizing::new(server.password.clone()),
-            )
-            .await
-            .unwrap();
-        added
-            .calendars
-            .iter()
-            .find(|c| c.url.trim_end_matches('/') == url.trim_end_matches('/'))
-            .unwrap_or_else(|| panic!("{url} not discovered"))
-            .id
-            .clone()
-    }
-
-    /// Links the calendars as the API would, announcing the link to push upkeep.
-    pub async fn link(&self, name: &str, calendars: Vec<CalendarId>) {
-        self.services()
-            .links
-            .add(NewLink {
-                name: name.into(),
-                topology: Topology::Pair,
-                calendars,
-                rules: Default::default(),
-            })
-            .await
-            .unwrap();
-        self.runtime
-            .queue()
-            .unwrap()
-            .enqueue(vec![Job::MaintainPush {
-                tenant: self.tenant.clone(),
-            }])
-            .await
-            .unwrap();
-    }
-
     /// The scheduler's EventBridge tick for the minute starting at `at`.
     pub async fn tick(&self, at: DateTime<Utc>) -> Value {
         let event: EventBridgeEvent<Value> = serde_json::from_value(json!({
@@ -219,6 +158,27 @@ impl AwsWorld {
             .handle(LambdaEvent::new(event, Context::default()))
             .await
             .unwrap()
+    }
+
+    /// The job queue's messages of the kinds `counts` names (visible, in flight, delayed).
+    pub async fn queued_messages(
+        &self,
+        counts: &[aws_sdk_sqs::types::QueueAttributeName],
+    ) -> usize {
+        let attributes = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(&self.queue_url)
+            .set_attribute_names(Some(counts.to_vec()))
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap_or_default();
+        attributes
+            .values()
+            .filter_map(|n| n.parse::<usize>().ok())
+            .sum()
     }
 
     /// Every string and binary value of every item of the table.
@@ -296,20 +256,25 @@ async fn queues(sqs: &aws_sdk_sqs::Client, label: &str) -> (String, String) {
     (queue_url, dlq_url)
 }
 
-fn connector(google: &GoogleEmulator) -> ProviderConnector {
-    let (api, oauth) = (google.api_url(), google.oauth_url());
+fn connector(google: &GoogleEmulator, graph: &GraphEmulator) -> ProviderConnector {
+    let mut env = vec![
+        ("CALSYNC_GOOGLE_API_URL".to_string(), google.api_url()),
+        ("CALSYNC_GOOGLE_OAUTH_URL".to_string(), google.oauth_url()),
+    ];
+    env.extend(graph.calsync_env());
+    let app = OAuthApp {
+        client_id: "calsync-e2e".into(),
+        client_secret: None,
+    };
     ProviderConnector {
-        endpoints: ProviderEndpoints::from_lookup(|name| match name {
-            "CALSYNC_GOOGLE_API_URL" => Some(api.clone()),
-            "CALSYNC_GOOGLE_OAUTH_URL" => Some(oauth.clone()),
-            _ => None,
+        endpoints: ProviderEndpoints::from_lookup(|name| {
+            env.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, v)| v.clone())
         }),
         apps: OAuthApps {
-            google: Some(OAuthApp {
-                client_id: "calsync-e2e".into(),
-                client_secret: None,
-            }),
-            microsoft: None,
+            google: Some(app.clone()),
+            microsoft: Some(app),
         },
         ..ProviderConnector::default()
     }

@@ -3,7 +3,7 @@
 //! answered 5xx and 2 % 429 with Retry-After; sync tokens and delta links expired at random
 //! moments by the run itself. The CalDAV servers are reached directly (no fault proxy yet).
 
-use crate::cloud::rig::Rig;
+use super::world::UnderTest;
 use calsync_emulators::common::{Fault, FaultRule, LoggedRequest, NotificationFaults};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -13,7 +13,7 @@ pub const NOTIFICATIONS_DUPLICATED: f64 = 0.10;
 pub const SERVER_ERRORS: f64 = 0.05;
 pub const RATE_LIMITED: f64 = 0.02;
 
-pub fn arm(rig: &Rig, lossy_notifications: bool, api_errors: bool) {
+pub fn arm(runtime: &dyn UnderTest, lossy_notifications: bool, api_errors: bool) {
     if lossy_notifications {
         let notifications = NotificationFaults {
             drop: NOTIFICATIONS_DROPPED,
@@ -21,13 +21,16 @@ pub fn arm(rig: &Rig, lossy_notifications: bool, api_errors: bool) {
             jitter: Duration::from_millis(800),
             ..NotificationFaults::default()
         };
-        rig.google.notifier().set_faults(notifications.clone());
-        rig.graph.notifier().set_faults(notifications);
+        runtime
+            .google()
+            .notifier()
+            .set_faults(notifications.clone());
+        runtime.graph().notifier().set_faults(notifications);
     }
     if !api_errors {
         return;
     }
-    for faults in [rig.google.faults(), rig.graph.faults()] {
+    for faults in [runtime.google().faults(), runtime.graph().faults()] {
         // 503 and 500 alternate by rule order: the first rule takes 2.5 %, the second 2.5 %
         // of what is left, about 5 % in all.
         faults.add(FaultRule::random(SERVER_ERRORS / 2.0, Fault::Status(503)));
@@ -41,35 +44,37 @@ pub fn arm(rig: &Rig, lossy_notifications: bool, api_errors: bool) {
     }
 }
 
-pub fn disarm(rig: &Rig) {
-    rig.google
+pub fn disarm(runtime: &dyn UnderTest) {
+    runtime
+        .google()
         .notifier()
         .set_faults(NotificationFaults::default());
-    rig.graph
+    runtime
+        .graph()
         .notifier()
         .set_faults(NotificationFaults::default());
-    rig.google.faults().clear();
-    rig.graph.faults().clear();
+    runtime.google().faults().clear();
+    runtime.graph().faults().clear();
 }
 
 /// What the faults did, counted from the emulators' own records.
-pub fn injected(rig: &Rig, expiries: usize, kills: usize) -> Value {
-    let deliveries: Vec<_> = rig
-        .google
+pub fn injected(runtime: &dyn UnderTest, expiries: usize, kills: usize) -> Value {
+    let deliveries: Vec<_> = runtime
+        .google()
         .notifier()
         .deliveries()
         .into_iter()
-        .chain(rig.graph.notifier().deliveries())
+        .chain(runtime.graph().notifier().deliveries())
         .collect();
-    let requests: Vec<LoggedRequest> = rig
-        .google
+    let requests: Vec<LoggedRequest> = runtime
+        .google()
         .log()
         .all()
         .into_iter()
-        .chain(rig.graph.log().all())
+        .chain(runtime.graph().log().all())
         .collect();
     let count = |status: fn(u16) -> bool| requests.iter().filter(|r| status(r.status)).count();
-    json!({
+    let mut counts = json!({
         "notifications_sent": deliveries.iter().filter(|d| !d.dropped).count(),
         "notifications_dropped": deliveries.iter().filter(|d| d.dropped).count(),
         "api_requests": requests.len(),
@@ -77,16 +82,21 @@ pub fn injected(rig: &Rig, expiries: usize, kills: usize) -> Value {
         "http_429": count(|s| s == 429),
         "http_410_after_expiry": count(|s| s == 410),
         "sync_state_expiries": expiries,
-        "serve_killed": kills,
-    })
+    });
+    // `serve_killed` for `calsync serve`, `sync_function_killed` for the AWS worker.
+    counts[format!("{}_killed", runtime.name())] = json!(kills);
+    counts
 }
 
 /// The refused API requests of the last `seconds`, as `METHOD path -> status` with counts: what
 /// calsync keeps trying after the faults stopped.
-pub fn recent_refusals(rig: &Rig, seconds: i64) -> Vec<String> {
+pub fn recent_refusals(runtime: &dyn UnderTest, seconds: i64) -> Vec<String> {
     let since = chrono::Utc::now() - chrono::TimeDelta::seconds(seconds);
     let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-    for (provider, log) in [("google", rig.google.log()), ("graph", rig.graph.log())] {
+    for (provider, log) in [
+        ("google", runtime.google().log()),
+        ("graph", runtime.graph().log()),
+    ] {
         for request in log
             .all()
             .into_iter()
@@ -102,5 +112,47 @@ pub fn recent_refusals(rig: &Rig, seconds: i64) -> Vec<String> {
     counts
         .into_iter()
         .map(|(line, n)| format!("{n} x {line}"))
+        .collect()
+}
+
+/// The `limit` most frequent kinds of API request (`METHOD path` with ids as `*`) with their
+/// counts: where a runtime spends its requests.
+pub fn busiest_requests(runtime: &dyn UnderTest, limit: usize) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for (provider, log) in [
+        ("google", runtime.google().log()),
+        ("graph", runtime.graph().log()),
+    ] {
+        for request in log.all() {
+            let shape: Vec<&str> = request
+                .path
+                .split('/')
+                .map(|part| {
+                    let id = part.len() > 16
+                        || part.contains(['@', '%', '.'])
+                        || part.chars().any(|c| c.is_ascii_digit());
+                    if id { "*" } else { part }
+                })
+                .collect();
+            let query = match &request.query {
+                Some(q) if q.contains("syncToken") || q.contains("deltatoken") => " (incremental)",
+                Some(_) => " (query)",
+                None => "",
+            };
+            *counts
+                .entry(format!(
+                    "{provider} {} {}{query}",
+                    request.method,
+                    shape.join("/")
+                ))
+                .or_default() += 1;
+        }
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    ranked
+        .into_iter()
+        .take(limit)
+        .map(|(kind, n)| format!("{n} x {kind}"))
         .collect()
 }

@@ -10,7 +10,6 @@ use super::verdict::{Verdict, admits, judge};
 use super::world::World;
 use super::{cloud_client as cloud, faults, observe};
 use crate::cloud::sides::Side;
-use crate::e2e::harness::Pass;
 use calsync_core::domain::RemoteId;
 use calsync_core::ports::EventReader;
 use chrono::Utc;
@@ -18,6 +17,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
@@ -89,14 +89,19 @@ struct Counters {
     kills: usize,
 }
 
-pub async fn run(settings: Settings) {
+/// `build` makes the mesh and starts the runtime under test for a seed.
+pub async fn run<F, Fut>(settings: Settings, build: F)
+where
+    F: FnOnce(u64) -> Fut,
+    Fut: Future<Output = World>,
+{
     let started = Instant::now();
     let seed = settings.seed;
     eprintln!("chaos: seed {seed}, {} operations", settings.ops);
-    let mut world = World::build(seed).await;
+    let mut world = build(seed).await;
     let setup = started.elapsed();
     faults::arm(
-        &world.rig,
+        world.runtime.as_ref(),
         settings.faults.notifications,
         settings.faults.errors,
     );
@@ -125,13 +130,13 @@ pub async fn run(settings: Settings) {
     let mut pace = tokio::time::interval(Duration::from_millis(1000 / settings.rate));
     for serial in 0..settings.ops {
         pace.tick().await;
-        if kill_at.contains(&serial) && world.rig.is_serving() {
-            world.rig.kill().await;
+        if kill_at.contains(&serial) && world.runtime.is_running() {
+            world.runtime.kill().await;
             counters.kills += 1;
             restart_at = Some(serial + DOWNTIME_OPS);
         }
         if restart_at == Some(serial) {
-            world.serve().await;
+            world.runtime.restart().await;
             restart_at = None;
         }
         if rng.random_bool(EXPIRY_CHANCE) && settings.faults.expiry {
@@ -154,9 +159,9 @@ pub async fn run(settings: Settings) {
         }
     }
     let ops_time = ops_started.elapsed();
-    faults::disarm(&world.rig);
-    if !world.rig.is_serving() {
-        world.serve().await;
+    faults::disarm(world.runtime.as_ref());
+    if !world.runtime.is_running() {
+        world.runtime.restart().await;
     }
     let quiet_since = Instant::now();
     let verdict = converge(&world, &model, settings.deadline).await;
@@ -170,7 +175,9 @@ pub async fn run(settings: Settings) {
             "ops_by_kind": counters.ops,
             "ops_skipped_not_found": counters.skipped,
             "ops_skipped_already_shown": counters.unchanged,
-            "faults": faults::injected(&world.rig, counters.expiries, counters.kills),
+            "runtime": world.runtime.name(),
+            "faults": faults::injected(world.runtime.as_ref(), counters.expiries, counters.kills),
+            "runtime_activity": world.runtime.activity(),
             "restarts": counters.kills,
             "calendars": labels,
             "events_at_end": verdict.events,
@@ -182,6 +189,10 @@ pub async fn run(settings: Settings) {
         }
     });
     eprintln!("{summary}");
+    eprintln!(
+        "chaos: the most frequent API requests: {:#?}",
+        faults::busiest_requests(world.runtime.as_ref(), 12)
+    );
     if !verdict.converged() {
         explain(&mut world, &model).await;
     }
@@ -192,7 +203,7 @@ pub async fn run(settings: Settings) {
         settings.ops,
         settings.deadline,
         verdict.diff(25),
-        faults::recent_refusals(&world.rig, 10)
+        faults::recent_refusals(world.runtime.as_ref(), 10)
     );
     settle(&mut world, &model, seed).await;
     eprintln!(
@@ -201,34 +212,9 @@ pub async fn run(settings: Settings) {
     );
 }
 
-/// What calsync itself says once it did not converge: its status, what one more
-/// `sync --once --full` (with `serve` stopped) plans and meets, and whether that repairs it.
+/// What the runtime says once it did not converge, and whether one more full pass repairs it.
 async fn explain(world: &mut World, model: &Model) {
-    let status = world.rig.calsync.status().await;
-    eprintln!(
-        "chaos: calsync status after the deadline: {}",
-        status["links"][0]["status"]
-    );
-    world.rig.stop().await;
-    let output = world
-        .rig
-        .calsync
-        .run(&["sync", "--once", "--full", "--json"], None)
-        .await;
-    match serde_json::from_slice::<Pass>(&output.stdout) {
-        Ok(pass) => eprintln!(
-            "chaos: one more `sync --once --full`: {} writes, operations {:?}, notices {:?}, \
-             errors {:?}",
-            pass.writes(),
-            pass.links.iter().map(|l| &l.operations).collect::<Vec<_>>(),
-            pass.notices(),
-            pass.links
-                .iter()
-                .flat_map(|l| &l.errors)
-                .collect::<Vec<_>>()
-        ),
-        Err(error) => eprintln!("chaos: `sync --once --full` printed no report: {error}"),
-    }
+    world.runtime.explain().await;
     let after = check(world, model).await;
     eprintln!(
         "chaos: after that full pass: {}",
@@ -248,8 +234,8 @@ fn expire(world: &World, rng: &mut StdRng) {
         .filter(|s| !matches!(s, Side::Dav(_)))
         .collect();
     match cloud[rng.random_range(0..cloud.len())] {
-        Side::Google(calendar) => world.rig.google.expire_sync_tokens(calendar),
-        _ => world.rig.graph.expire_delta_tokens(),
+        Side::Google(calendar) => world.runtime.google().expire_sync_tokens(calendar),
+        _ => world.runtime.graph().expire_delta_tokens(),
     }
 }
 
@@ -268,11 +254,11 @@ async fn shown(world: &World, hrefs: &HrefCache, target: usize, tag: &str) -> Op
         Side::Dav(cal) => return hrefs.shown(&cal.raw, tag).await,
         Side::Google(calendar) => (
             &world.google,
-            cloud::google_find(&world.rig.google, calendar, tag)?,
+            cloud::google_find(world.runtime.google(), calendar, tag)?,
         ),
         Side::Graph(calendar) => (
             &world.graph,
-            cloud::graph_find(&world.rig.graph, calendar, tag)?,
+            cloud::graph_find(world.runtime.graph(), calendar, tag)?,
         ),
     };
     let info = world.cloud_info(target)?;
@@ -292,8 +278,8 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> A
         } => {
             let at = Utc::now();
             match &world.sides[calendar] {
-                Side::Google(id) => cloud::google_create(&world.rig.google, id, &content),
-                Side::Graph(id) => cloud::graph_create(&world.rig.graph, id, &content),
+                Side::Google(id) => cloud::google_create(world.runtime.google(), id, &content),
+                Side::Graph(id) => cloud::graph_create(world.runtime.graph(), id, &content),
                 Side::Dav(cal) => hrefs.create(&cal.raw, &tag, &content).await,
             }
             let series = match (&content.shape, &content.when) {
@@ -322,9 +308,11 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> A
                 }
                 let done = match &world.sides[target] {
                     Side::Google(id) => {
-                        cloud::google_edit(&world.rig.google, id, &tag, field, &value)
+                        cloud::google_edit(world.runtime.google(), id, &tag, field, &value)
                     }
-                    Side::Graph(id) => cloud::graph_edit(&world.rig.graph, id, &tag, field, &value),
+                    Side::Graph(id) => {
+                        cloud::graph_edit(world.runtime.graph(), id, &tag, field, &value)
+                    }
                     Side::Dav(cal) => hrefs.edit(&cal.raw, &tag, field, &value).await,
                 };
                 if done {
@@ -339,8 +327,8 @@ async fn apply(world: &World, hrefs: &HrefCache, model: &mut Model, op: Op) -> A
             for target in [calendar, home] {
                 let informed = informed_delete(world, hrefs, model, target, &tag).await;
                 let done = match &world.sides[target] {
-                    Side::Google(id) => cloud::google_delete(&world.rig.google, id, &tag),
-                    Side::Graph(id) => cloud::graph_delete(&world.rig.graph, id, &tag),
+                    Side::Google(id) => cloud::google_delete(world.runtime.google(), id, &tag),
+                    Side::Graph(id) => cloud::graph_delete(world.runtime.graph(), id, &tag),
                     Side::Dav(cal) => hrefs.delete(&cal.raw, &tag).await,
                 };
                 if done {
@@ -421,26 +409,18 @@ async fn converge(world: &World, model: &Model, deadline: Duration) -> Verdict {
     }
 }
 
-/// With `serve` stopped, `sync --once` finds nothing left to write, the calendars still agree
-/// with the model, and no job was parked as dead.
+/// With the runtime stopped, one more round of checks finds nothing left to write, the
+/// calendars still agree with the model, and no job was parked as dead.
 async fn settle(world: &mut World, model: &Model, seed: u64) {
-    world.rig.stop().await;
-    world
-        .rig
-        .calsync
-        .sync_expecting_nothing(&format!("chaos seed {seed} converged through serve"))
-        .await;
+    let what = format!(
+        "chaos seed {seed} converged through {}",
+        world.runtime.name()
+    );
+    world.runtime.settle(&what).await;
     let verdict = check(world, model).await;
     assert!(
         verdict.converged(),
         "seed {seed}: after the final pass:\n{}",
         verdict.diff(25)
-    );
-    let status = world.rig.calsync.status().await;
-    let dead = status["dead_jobs"].as_array().map_or(0, Vec::len);
-    assert_eq!(dead, 0, "seed {seed}: jobs parked as dead: {status:#}");
-    assert!(
-        status["links"][0]["status"]["halted"].is_null(),
-        "seed {seed}: the link halted: {status:#}"
     );
 }

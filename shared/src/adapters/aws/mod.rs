@@ -8,4 +8,6 @@ pub mod kms;
 pub mod sqs;
 
 #[cfg(test)]
+mod claim_tests;
+#[cfg(test)]
 mod tests;

@@ -9,17 +9,17 @@ use crate::domain::{CalendarId, RemoteId};
 use crate::engine::LinkStateDelta;
 use crate::ports::contract;
 use crate::ports::contract::store::fixtures::{
-    account, calendar, calendar_id, item, link, link_id, origin, shadow, synced, tenant,
+    calendar_id, item, link_id, linked_pair, origin, shadow, synced, tenant,
 };
 use crate::ports::{
-    AccountStore, CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, Job, LinkCommit,
-    LinkStatus, LinkStore, SealContext, SecretSealer, StoreError, SyncCommit, SyncStateStore,
+    CalendarCommit, CalendarStore, CalendarSyncState, IndexChange, Job, LinkCommit, LinkStatus,
+    SealContext, SecretSealer, StoreError, SyncCommit, SyncStateStore,
 };
 use aws_config::SdkConfig;
 use rand::RngCore;
 use std::collections::BTreeMap;
 
-async fn moto() -> SdkConfig {
+pub(super) async fn moto() -> SdkConfig {
     let endpoint = std::env::var("CALSYNC_TEST_AWS_ENDPOINT")
         .ok()
         .filter(|v| !v.is_empty())
@@ -36,7 +36,7 @@ fn unique(label: &str) -> String {
     format!("calsync-test-{label}-{:08x}", rand::rng().next_u32())
 }
 
-async fn store() -> DynamoStore {
+pub(super) async fn store() -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::new(&moto().await);
     let table = unique("store");
     create_table(&client, &table).await.unwrap();
@@ -95,7 +95,7 @@ fn calendar_commit_of(calendar: &CalendarId, token: &str, items: usize) -> Calen
     }
 }
 
-fn big_delta(events: usize) -> LinkStateDelta {
+pub(super) fn big_delta(events: usize) -> LinkStateDelta {
     let mut delta = LinkStateDelta::default();
     for n in 0..events {
         let uid = format!("e{n}");
@@ -114,15 +114,7 @@ fn big_delta(events: usize) -> LinkStateDelta {
 #[tokio::test]
 async fn a_commit_larger_than_one_transaction_is_applied_whole() {
     let store = store().await;
-    let t = tenant("chunked");
-    store.put_account(&t, &account("a1", "Work")).await.unwrap();
-    for id in ["c1", "c2"] {
-        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
-    }
-    store
-        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
-        .await
-        .unwrap();
+    let t = linked_pair(&store, "chunked").await;
     let c1 = calendar_id("c1");
     let commit = SyncCommit {
         calendars: vec![calendar_commit_of(&c1, "s1", 150)],
@@ -289,15 +281,7 @@ impl contract::queue::Drain for SqsDrain {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_large_commits_racing_from_one_version_only_one_commits() {
     let store = store().await;
-    let t = tenant("chunked-race");
-    store.put_account(&t, &account("a1", "Work")).await.unwrap();
-    for id in ["c1", "c2"] {
-        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
-    }
-    store
-        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
-        .await
-        .unwrap();
+    let t = linked_pair(&store, "chunked-race").await;
     let commit_of = |events: usize| SyncCommit {
         calendars: vec![],
         link: Some(LinkCommit {

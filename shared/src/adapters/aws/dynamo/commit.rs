@@ -40,8 +40,12 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 use rand::RngCore;
 use std::collections::BTreeMap;
 
-/// How long a chunked commit may hold its link before another pass may take over.
-pub const CLAIM_LEASE_SECONDS: i64 = 300;
+/// How long a chunked commit may hold its link before another pass may take over: the sync
+/// worker's link lease (`WorkerSettings::lease_hold`, longer than the function's timeout), so
+/// a claim left by a worker killed mid-commit lapses with that worker's lease. (It was 300 s:
+/// the next worker then had the link for three minutes in which every pass failed on the
+/// claim, and with a short visibility timeout the jobs went to the DLQ.)
+pub const CLAIM_LEASE_SECONDS: i64 = 120;
 
 fn shadow_sk(origin: &OriginKey) -> String {
     format!("SHADOW#{}#{}", origin.calendar, origin.uid)
@@ -217,7 +221,7 @@ impl DynamoStore {
             .name("#claim_until", "claim_until")
             .value(":expected", n(expected))
             .value(":claim", s(&token))
-            .value(":until", n(now + CLAIM_LEASE_SECONDS))
+            .value(":until", n(now + self.claim_lease.num_seconds()))
             .value(":now", n(now)),
         )?;
         match self.transact(vec![write]).await {

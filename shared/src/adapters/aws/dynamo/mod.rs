@@ -58,6 +58,7 @@ mod push;
 mod table;
 mod tenants;
 
+pub use commit::CLAIM_LEASE_SECONDS;
 pub use table::{TTL_ATTRIBUTE, create_table};
 
 use crate::ports::StoreError;
@@ -80,6 +81,8 @@ pub struct DynamoStore {
     table: String,
     /// Strongly consistent unless a reader opted out ([`DynamoStore::eventually_consistent`]).
     consistent_reads: bool,
+    /// How long a chunked commit's claim holds its link ([`CLAIM_LEASE_SECONDS`]).
+    claim_lease: chrono::TimeDelta,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -144,6 +147,16 @@ impl DynamoStore {
             client,
             table: table.into(),
             consistent_reads: true,
+            claim_lease: chrono::TimeDelta::seconds(commit::CLAIM_LEASE_SECONDS),
+        }
+    }
+
+    /// The same table with chunked commits' claims lapsing after `lease`: as long as the
+    /// link lease of the workers that commit (tests that shorten that lease shorten this).
+    pub fn with_claim_lease(self, lease: chrono::TimeDelta) -> Self {
+        Self {
+            claim_lease: lease,
+            ..self
         }
     }
 

@@ -183,6 +183,30 @@ fn an_original_restored_by_an_edit_comes_back_after_a_worker_killed_before_writi
     );
 }
 
+/// A pass creates an event's copies, its worker is killed before the commit, and the user
+/// deletes the original before the next pass: the copies go with it. (The chaos run on AWS
+/// once left such copies behind, `c25` in docs/TESTING.md; whole passes like this one do not.)
+#[test]
+fn copies_made_by_a_worker_killed_before_its_commit_go_when_the_original_is_deleted() {
+    let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());
+    world.user_put("ca", "a1.ics", event("u1", "Dentist", 10));
+    world.pass_killed(true);
+    assert_eq!(
+        world.events("cb").len(),
+        1,
+        "the killed pass made the copy on cb"
+    );
+    world.user_delete("ca", "a1.ics");
+    world.settle_down(3);
+    for calendar in ["ca", "cb", "cc"] {
+        assert!(
+            world.events(calendar).is_empty(),
+            "{calendar} still holds {:?}",
+            world.events(calendar)
+        );
+    }
+}
+
 /// A mesh of ca, cb, cc where `a1.ics` ("Dentist", UID u1) on ca has its copies on cb and cc.
 fn synced_mesh() -> (World, RemoteId, RemoteId) {
     let mut world = World::new(Topology::Mesh, &["ca", "cb", "cc"], LinkRules::default());

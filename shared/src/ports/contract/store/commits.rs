@@ -1,10 +1,9 @@
 //! The pass commit: one transaction, guarded by the link status version.
 
 use super::fixtures::{
-    account, calendar, calendar_commit, calendar_id, ignored, item, link, link_id, origin,
-    rich_shadow, shadow, synced, tenant,
+    calendar_commit, calendar_id, ignored, item, link_id, linked_pair, origin, rich_shadow, shadow,
+    synced,
 };
-use crate::domain::TenantId;
 use crate::engine::{IgnoreReason, LinkState, LinkStateDelta};
 use crate::ports::{
     CalendarSyncState, LinkCommit, LinkStatus, Store, StoreError, SyncCommit, VersionedLinkState,
@@ -16,20 +15,6 @@ pub(super) async fn run_all(store: &dyn Store) {
     a_commit_to_a_deleted_link_writes_nothing(store).await;
     of_two_passes_racing_from_one_version_only_one_commits(store).await;
     shadows_and_bindings_round_trip_exactly(store).await;
-}
-
-/// A tenant with account a1, calendars c1 and c2, and link l1 between them.
-async fn seed(store: &dyn Store, label: &str) -> TenantId {
-    let t = tenant(label);
-    store.put_account(&t, &account("a1", "Work")).await.unwrap();
-    for id in ["c1", "c2"] {
-        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
-    }
-    store
-        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
-        .await
-        .unwrap();
-    t
 }
 
 fn link_commit(from: u64, delta: LinkStateDelta, events: usize) -> LinkCommit {
@@ -63,7 +48,7 @@ fn first_delta() -> LinkStateDelta {
 }
 
 pub(crate) async fn a_commit_applies_the_delta_and_bumps_the_version(store: &dyn Store) {
-    let t = seed(store, "commit-apply").await;
+    let t = linked_pair(store, "commit-apply").await;
     let id = link_id("l1");
     let first = first_delta();
     let commit = SyncCommit {
@@ -112,7 +97,7 @@ pub(crate) async fn a_commit_applies_the_delta_and_bumps_the_version(store: &dyn
 }
 
 pub(crate) async fn a_stale_commit_writes_nothing_at_all(store: &dyn Store) {
-    let t = seed(store, "commit-stale").await;
+    let t = linked_pair(store, "commit-stale").await;
     let id = link_id("l1");
     let c1 = calendar_id("c1");
     let first = calendar_commit("c1", "s1", &[("/c1/e1.ics", Some(Some("\"1\"")))], true);
@@ -159,7 +144,7 @@ pub(crate) async fn a_stale_commit_writes_nothing_at_all(store: &dyn Store) {
 }
 
 pub(crate) async fn a_commit_to_a_deleted_link_writes_nothing(store: &dyn Store) {
-    let t = seed(store, "commit-deleted").await;
+    let t = linked_pair(store, "commit-deleted").await;
     store.delete_link(&t, &link_id("l1")).await.unwrap();
     let commit = SyncCommit {
         calendars: vec![calendar_commit(
@@ -185,7 +170,7 @@ pub(crate) async fn a_commit_to_a_deleted_link_writes_nothing(store: &dyn Store)
 }
 
 pub(crate) async fn of_two_passes_racing_from_one_version_only_one_commits(store: &dyn Store) {
-    let t = seed(store, "commit-race").await;
+    let t = linked_pair(store, "commit-race").await;
     let mut a = LinkStateDelta::default();
     a.shadows
         .insert(origin("c1", "a"), Some(shadow("c1", "a", "A", &["c2"])));
@@ -221,7 +206,7 @@ pub(crate) async fn of_two_passes_racing_from_one_version_only_one_commits(store
 }
 
 pub(crate) async fn shadows_and_bindings_round_trip_exactly(store: &dyn Store) {
-    let t = seed(store, "commit-exact").await;
+    let t = linked_pair(store, "commit-exact").await;
     let rich = rich_shadow("c1", &t);
     let mut delta = LinkStateDelta::default();
     delta

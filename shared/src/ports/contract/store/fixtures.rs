@@ -8,7 +8,7 @@ use crate::domain::{
     content_hash, field_hashes,
 };
 use crate::engine::{IgnoreReason, ItemBinding, ItemRef, ItemStatus, Shadow, Side};
-use crate::ports::{CalendarCommit, CalendarSyncState, IndexChange};
+use crate::ports::{CalendarCommit, CalendarSyncState, IndexChange, Store};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use rand::RngCore;
 use std::collections::BTreeMap;
@@ -318,4 +318,18 @@ pub(crate) fn ignored(reason: IgnoreReason, etag: &str) -> ItemBinding {
 
 pub(crate) fn item(calendar: &str, remote_id: &str) -> ItemRef {
     ItemRef::new(calendar_id(calendar), RemoteId(remote_id.to_string()))
+}
+
+/// A tenant with account a1, calendars c1 and c2, and link l1 between them.
+pub async fn linked_pair(store: &dyn Store, label: &str) -> TenantId {
+    let t = tenant(label);
+    store.put_account(&t, &account("a1", "Work")).await.unwrap();
+    for id in ["c1", "c2"] {
+        store.put_calendar(&t, &calendar(id, "a1")).await.unwrap();
+    }
+    store
+        .put_link(&t, &link("l1", "Pair", &["c1", "c2"]))
+        .await
+        .unwrap();
+    t
 }
