@@ -1,7 +1,7 @@
 //! A series with an exception and a cancelled occurrence, both ways.
 
 use super::support::{Setup, upserted};
-use super::writes::{berlin, copy, tag};
+use super::writes::{berlin, copy, create_tagged};
 use calsync_core::domain::{Component, RecurrenceKey, RemoteId, SyncCursor};
 use calsync_core::ports::{EventReader, EventWriter};
 use calsync_emulators::common::{Fault, FaultRule};
@@ -26,12 +26,7 @@ async fn a_series_with_an_exception_and_a_cancelled_occurrence_round_trips() {
     event
         .overrides
         .insert(RecurrenceKey::of(&berlin(15, 9)), moved.clone());
-    let key = tag().copy_key(&setup.calendar.id);
-    let written = setup
-        .account
-        .create(&setup.calendar, &key, &event)
-        .await
-        .unwrap();
+    let written = create_tagged(&setup, &event).await;
 
     let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let to = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();

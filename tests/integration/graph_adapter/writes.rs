@@ -4,7 +4,7 @@ use super::support::Setup;
 use calsync_core::domain::{
     CalendarId, Component, Event, EventTime, LinkId, OriginKey, OriginTag, TenantId,
 };
-use calsync_core::ports::{EventReader, EventWriter, ProviderError};
+use calsync_core::ports::{EventReader, EventWriter, ProviderError, WriteOutcome};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -46,15 +46,21 @@ pub fn copy(summary: &str) -> Event {
     }
 }
 
+/// `event` created on the test calendar under the copy key of [`tag`].
+pub async fn create_tagged(setup: &Setup, event: &Event) -> WriteOutcome {
+    let key = tag().copy_key(&setup.calendar.id);
+    setup
+        .account
+        .create(&setup.calendar, &key, event)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_retried_create_with_the_same_transaction_id_makes_one_event() {
     let setup = Setup::new().await;
     let key = tag().copy_key(&setup.calendar.id);
-    let first = setup
-        .account
-        .create(&setup.calendar, &key, &copy("Planning"))
-        .await
-        .unwrap();
+    let first = create_tagged(&setup, &copy("Planning")).await;
     // The answer was lost; the caller retries the same create.
     let second = setup
         .account
@@ -77,11 +83,7 @@ async fn a_retried_create_with_the_same_transaction_id_makes_one_event() {
 async fn a_retried_create_that_meets_an_edited_first_attempt_is_a_race() {
     let setup = Setup::new().await;
     let key = tag().copy_key(&setup.calendar.id);
-    let first = setup
-        .account
-        .create(&setup.calendar, &key, &copy("Planning"))
-        .await
-        .unwrap();
+    let first = create_tagged(&setup, &copy("Planning")).await;
     setup
         .graph
         .user_update_event(
@@ -109,12 +111,7 @@ async fn a_retried_create_that_meets_an_edited_first_attempt_is_a_race() {
 #[tokio::test]
 async fn the_origin_tag_and_owner_link_round_trip() {
     let setup = Setup::new().await;
-    let key = tag().copy_key(&setup.calendar.id);
-    let written = setup
-        .account
-        .create(&setup.calendar, &key, &copy("Planning"))
-        .await
-        .unwrap();
+    let written = create_tagged(&setup, &copy("Planning")).await;
     let (etag, event) = setup.read_back(&written.remote_id).await;
     assert_eq!(event.origin, Some(tag()));
     assert_eq!(event.owner_link, Some(LinkId::parse("l1").unwrap()));
@@ -131,12 +128,7 @@ async fn an_original_created_by_calsync_keeps_its_uid_although_graph_assigns_ano
     original.origin = None;
     original.owner_link = None;
     original.uid = "meeting-1@example.org".into();
-    let key = tag().copy_key(&setup.calendar.id);
-    let written = setup
-        .account
-        .create(&setup.calendar, &key, &original)
-        .await
-        .unwrap();
+    let written = create_tagged(&setup, &original).await;
     let stored = setup.graph.event(&written.remote_id.0).unwrap();
     assert_ne!(
         stored["iCalUId"].as_str(),
@@ -151,12 +143,7 @@ async fn an_original_created_by_calsync_keeps_its_uid_although_graph_assigns_ano
 #[tokio::test]
 async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found() {
     let setup = Setup::new().await;
-    let key = tag().copy_key(&setup.calendar.id);
-    let written = setup
-        .account
-        .create(&setup.calendar, &key, &copy("v1"))
-        .await
-        .unwrap();
+    let written = create_tagged(&setup, &copy("v1")).await;
     setup
         .graph
         .user_update_event(
@@ -226,12 +213,7 @@ async fn a_stale_etag_is_a_precondition_failure_and_deleted_items_are_not_found(
 #[tokio::test]
 async fn a_single_events_etag_comes_from_the_write_itself() {
     let setup = Setup::new().await;
-    let key = tag().copy_key(&setup.calendar.id);
-    let created = setup
-        .account
-        .create(&setup.calendar, &key, &copy("v1"))
-        .await
-        .unwrap();
+    let created = create_tagged(&setup, &copy("v1")).await;
     let id = created.remote_id.clone();
     setup.graph.log().clear();
     let updated = setup
