@@ -6,5 +6,6 @@ mod directory;
 mod errors;
 mod oauth;
 mod push;
+mod series;
 pub(crate) mod support;
 mod writes;

@@ -54,19 +54,29 @@ pub(super) async fn read_series(
     };
     let uid = series.master.as_ref().and_then(|m| m.ical_uid.clone());
     if let (true, Some(uid)) = (recurring, uid) {
-        // showDeleted: cancelled instances are the series' EXDATEs and part of its ETag.
-        let call = Call::get(&["calendars", calendar_id, "events"])
-            .query("iCalUID", uid)
-            .query("showDeleted", "true")
-            .query("singleEvents", "false")
-            .query("maxResults", PAGE_SIZE);
-        let listed = all_pages(client, call).await?;
-        series.exceptions = listed
-            .items
-            .into_iter()
-            .filter_map(|item| serde_json::from_value::<WireEvent>(item).ok())
-            .filter(|e| e.recurring_event_id.as_deref() == Some(master_id))
-            .collect();
+        series.exceptions = stored_exceptions(client, calendar_id, master_id, &uid).await?;
     }
     Ok(Some(series))
+}
+
+/// The stored instances of the series `master_id` (iCalUID `uid`), cancelled ones included:
+/// they are the series' EXDATEs and part of its ETag.
+pub(super) async fn stored_exceptions(
+    client: &GoogleClient,
+    calendar_id: &str,
+    master_id: &str,
+    uid: &str,
+) -> Result<Vec<WireEvent>, ProviderError> {
+    let call = Call::get(&["calendars", calendar_id, "events"])
+        .query("iCalUID", uid)
+        .query("showDeleted", "true")
+        .query("singleEvents", "false")
+        .query("maxResults", PAGE_SIZE);
+    let listed = all_pages(client, call).await?;
+    Ok(listed
+        .items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value::<WireEvent>(item).ok())
+        .filter(|e| e.recurring_event_id.as_deref() == Some(master_id))
+        .collect())
 }

@@ -18,6 +18,7 @@ mod listing;
 mod push;
 mod read;
 mod recurrence;
+mod restore;
 mod status;
 mod times;
 mod wire;

@@ -8,6 +8,7 @@ use super::http::{Call, GoogleClient};
 use super::items::read_series;
 use super::read::{Series, UID_KEY};
 use super::recurrence;
+use super::restore::restore_deleted;
 use super::times::instance_id;
 use super::wire::WireEvent;
 use super::write_body::{master_body, override_body};
@@ -18,7 +19,7 @@ use crate::ports::{ProviderError, WriteOutcome};
 use reqwest::Method;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn events_call(method: Method, calendar_id: &str, event_id: Option<&str>) -> Call {
+pub(super) fn events_call(method: Method, calendar_id: &str, event_id: Option<&str>) -> Call {
     let mut segments = vec!["calendars", calendar_id, "events"];
     segments.extend(event_id);
     Call::new(method, &segments)
@@ -27,7 +28,7 @@ fn events_call(method: Method, calendar_id: &str, event_id: Option<&str>) -> Cal
         .query("conferenceDataVersion", "0")
 }
 
-fn to_json(body: &WireEvent) -> Result<serde_json::Value, ProviderError> {
+pub(super) fn to_json(body: &WireEvent) -> Result<serde_json::Value, ProviderError> {
     serde_json::to_value(body)
         .map_err(|e| ProviderError::Permanent(format!("cannot encode the event: {e}")))
 }
@@ -70,7 +71,7 @@ pub(super) async fn create(
         // 409: the id is taken, by a copy whose answer was lost (the caller reads it back)
         // or by a copy deleted earlier, which Google keeps cancelled under its id.
         Err(ProviderError::PreconditionFailed) => {
-            restore_cancelled(client, calendar_id, key.as_str(), body).await?
+            restore_deleted(client, calendar_id, key.as_str(), event, body).await?
         }
         Err(other) => return Err(other),
     };
@@ -84,33 +85,6 @@ pub(super) async fn create(
         remote_id: RemoteId(key.as_str().to_string()),
         etag: written.map(|exceptions| compose(&master_etag, &exceptions)),
     })
-}
-
-/// Brings a deleted copy back (an edit elsewhere beat its deletion): Google keeps deleted
-/// events, cancelled, under their id, and refuses a new event with that id, so the copy is
-/// restored in place, by a PATCH that confirms it again. A live event under the id stays
-/// `PreconditionFailed`: the copy a lost answer made.
-async fn restore_cancelled(
-    client: &GoogleClient,
-    calendar_id: &str,
-    id: &str,
-    mut body: WireEvent,
-) -> Result<WireEvent, ProviderError> {
-    let call = Call::get(&["calendars", calendar_id, "events", id]);
-    let current: WireEvent = match client.send(&call).await {
-        Ok(reply) => reply.json("events.get")?,
-        Err(ProviderError::NotFound) => return Err(ProviderError::PreconditionFailed),
-        Err(other) => return Err(other),
-    };
-    if !current.is_cancelled() {
-        return Err(ProviderError::PreconditionFailed);
-    }
-    body.id = None;
-    body.status = Some("confirmed".to_string());
-    let call = events_call(Method::PATCH, calendar_id, Some(id))
-        .if_match(current.etag.as_deref())
-        .json(to_json(&body)?);
-    client.send(&call).await?.json("events.patch")
 }
 
 pub(super) async fn update(
@@ -288,12 +262,7 @@ async fn reset_dropped_overrides(
         let Some(start) = instance_start(master, master_id, instance) else {
             continue;
         };
-        let mut component = master.clone();
-        component.end = match (&master.start, &master.end) {
-            (Some(s), Some(e)) => Some(start.shifted(e.to_utc_lenient() - s.to_utc_lenient())),
-            _ => None,
-        };
-        component.start = Some(start);
+        let component = series_instance(master, start);
         let call = events_call(Method::PATCH, calendar_id, Some(instance))
             .if_match(Some(etag))
             .json(to_json(&override_body(event, &component))?);
@@ -303,8 +272,23 @@ async fn reset_dropped_overrides(
     Ok(Some(reset))
 }
 
+/// The series' own values for its instance starting at `start`.
+pub(super) fn series_instance(master: &Component, start: EventTime) -> Component {
+    let mut component = master.clone();
+    component.end = match (&master.start, &master.end) {
+        (Some(s), Some(e)) => Some(start.shifted(e.to_utc_lenient() - s.to_utc_lenient())),
+        _ => None,
+    };
+    component.start = Some(start);
+    component
+}
+
 /// The original start of an instance, in the form of the series' start, from its id suffix.
-fn instance_start(master: &Component, master_id: &str, instance: &str) -> Option<EventTime> {
+pub(super) fn instance_start(
+    master: &Component,
+    master_id: &str,
+    instance: &str,
+) -> Option<EventTime> {
     let suffix = instance.strip_prefix(master_id)?.strip_prefix('_')?;
     if let Ok(date) = chrono::NaiveDate::parse_from_str(suffix, "%Y%m%d") {
         return Some(EventTime::Date { date });
@@ -323,7 +307,7 @@ fn instance_start(master: &Component, master_id: &str, instance: &str) -> Option
     })
 }
 
-fn original_start(key: &RecurrenceKey, component: &Component) -> Option<EventTime> {
+pub(super) fn original_start(key: &RecurrenceKey, component: &Component) -> Option<EventTime> {
     component.recurrence_id.clone().or_else(|| {
         let text = &key.0;
         if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y%m%d") {
