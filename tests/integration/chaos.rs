@@ -38,10 +38,10 @@ async fn concurrent_clients_converge_through_lost_notifications_kills_and_expiry
 }
 
 /// The same with every fault, API errors included. It converged on the CI seed in 8 of 8
-/// runs and the 2,000-operation run in the last two, but other seeds still fail now and then
-/// on cases traced and not fixed yet (docs/TESTING.md, "Chaos convergence": a Google series
-/// restore cut short, a CalDAV copy deleted inside a killed worker's window): kept out of CI
-/// until those are fixed. `cargo test --test integration chaos -- --ignored`.
+/// runs and on seeds 2, 5 to 9, and the 2,000-operation run in the last runs, but one traced
+/// case can still fail a seed now and then (docs/TESTING.md, "Chaos convergence": a CalDAV
+/// copy deleted inside a killed worker's window comes back): kept out of CI until it is
+/// fixed. `cargo test --test integration chaos -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "other seeds still fail now and then: issue 5 chaos report"]
 async fn a_seeded_storm_of_edits_and_faults_converges_on_every_calendar() {
