@@ -2,19 +2,10 @@
 //! instance ids, cancelled ones cancelled instances), written, rewritten and restored.
 
 use super::support::*;
-use calsync_core::domain::{Component, Event, EventTime, Recurrence, RecurrenceKey, RemoteId};
+use calsync_core::domain::{Component, Event, EventTime, Recurrence, RecurrenceKey};
 use calsync_core::ports::{EventReader, EventWriter};
 use calsync_emulators::common::{Fault, FaultRule};
 use chrono::NaiveDateTime;
-
-async fn read_back(google: &Google, id: &RemoteId) -> Event {
-    let fetched = google
-        .account
-        .fetch(&google.info, std::slice::from_ref(id))
-        .await
-        .unwrap();
-    fetched[0].body.clone().unwrap().unwrap()
-}
 
 fn berlin(s: &str) -> EventTime {
     EventTime::Zoned {

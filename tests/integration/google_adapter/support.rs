@@ -4,9 +4,9 @@ use calsync_core::adapters::endpoints::ProviderEndpoints;
 use calsync_core::adapters::google::GoogleAccount;
 use calsync_core::adapters::oauth::{OAuthApp, TokenSet};
 use calsync_core::domain::{
-    AccountId, CalendarId, CalendarInfo, Component, CopyKey, Event, EventTime, OriginTag,
+    AccountId, CalendarId, CalendarInfo, Component, CopyKey, Event, EventTime, OriginTag, RemoteId,
 };
-use calsync_core::ports::{ChangeBatch, ChangeFeed, ItemChange, Listing};
+use calsync_core::ports::{ChangeBatch, ChangeFeed, EventReader, ItemChange, Listing};
 use calsync_emulators::google::GoogleEmulator;
 use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Value, json};
@@ -167,4 +167,14 @@ pub async fn eventually(what: &str, condition: impl Fn() -> bool) {
         );
         tokio::time::sleep(StdDuration::from_millis(20)).await;
     }
+}
+
+/// One item read back through the adapter, as its event.
+pub async fn read_back(google: &Google, id: &RemoteId) -> Event {
+    let fetched = google
+        .account
+        .fetch(&google.info, std::slice::from_ref(id))
+        .await
+        .unwrap();
+    fetched[0].body.clone().unwrap().unwrap()
 }

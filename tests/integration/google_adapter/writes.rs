@@ -2,20 +2,11 @@
 //! trip: recurrence with an override and a cancelled instance, all-day and zoned times, tags.
 
 use super::support::*;
-use calsync_core::domain::{Event, EventTime, LinkId, RemoteId};
+use calsync_core::domain::{EventTime, LinkId};
 use calsync_core::ports::{EventReader, EventWriter, ProviderError};
 use calsync_core::usecases::RetryPolicy;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::json;
-
-async fn read_back(google: &Google, id: &RemoteId) -> Event {
-    let fetched = google
-        .account
-        .fetch(&google.info, std::slice::from_ref(id))
-        .await
-        .unwrap();
-    fetched[0].body.clone().unwrap().unwrap()
-}
 
 #[tokio::test]
 async fn a_create_retried_after_a_lost_answer_conflicts_and_a_deleted_copy_is_restored() {
