@@ -14,21 +14,21 @@ pub fn intent(plan: &Plan) -> LinkStateDelta {
     let mut delta = plan.delta.clone();
     for planned in &plan.ops {
         if let Some(Some(shadow)) = delta.shadows.get_mut(&planned.origin) {
-            mark_unconfirmed(shadow, planned, plan.planned_at);
-            if let Operation::Update { item, .. } = &planned.op
-                && let Some(side) = shadow.sides.get_mut(&item.calendar)
-                && side.remote_id == item.remote_id
-            {
-                side.in_flight = true;
-            }
+            mark_unconfirmed(shadow, planned, plan.planned_at, true);
         }
     }
     delta
 }
 
 /// Marks what `planned` writes as unconfirmed on `shadow`: a create's fields by calendar, an
-/// update's on the side it rewrites.
-pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp, at: DateTime<Utc>) {
+/// update's on the side it rewrites; `in_flight` when its outcome is not known yet (the
+/// intent), not when it was refused or failed.
+pub(crate) fn mark_unconfirmed(
+    shadow: &mut Shadow,
+    planned: &PlannedOp,
+    at: DateTime<Utc>,
+    in_flight: bool,
+) {
     let Some((_, fields)) = &planned.written else {
         return;
     };
@@ -57,7 +57,7 @@ pub(crate) fn mark_unconfirmed(shadow: &mut Shadow, planned: &PlannedOp, at: Dat
             if let Some(side) = shadow.sides.get_mut(&item.calendar)
                 && side.remote_id == item.remote_id
             {
-                side.mark_unconfirmed(fields, at);
+                side.mark_unconfirmed(fields, at, in_flight);
             }
         }
         Operation::Delete { .. } => {}

@@ -98,7 +98,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Create { calendar, .. }, outcome) => {
                 shadow.pending = true;
-                mark_unconfirmed(shadow, planned, plan.planned_at);
+                mark_unconfirmed(shadow, planned, plan.planned_at, false);
                 if outcome == OpOutcome::Raced {
                     recheck.insert(calendar.clone());
                 } else {
@@ -107,7 +107,7 @@ pub fn settle(plan: &Plan, outcomes: &[OpOutcome]) -> Settlement {
             }
             (Operation::Update { item, .. } | Operation::Delete { item, .. }, outcome) => {
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Failed { .. }) {
-                    mark_unconfirmed(shadow, planned, plan.planned_at);
+                    mark_unconfirmed(shadow, planned, plan.planned_at, false);
                 }
                 if matches!(outcome, OpOutcome::Raced | OpOutcome::Missing) {
                     // Read it again next time, and merge with whatever is there now.

@@ -129,10 +129,9 @@ impl Side {
             .collect()
     }
 
-    /// Attempted at `at`; not in flight: the caller knows the write's outcome, or the intent
-    /// says otherwise.
-    pub fn mark_unconfirmed(&mut self, fields: &FieldHashes, at: DateTime<Utc>) {
-        self.in_flight = false;
+    /// Attempted at `at`; `in_flight` while its outcome is unknown (see [`Side::in_flight`]).
+    pub fn mark_unconfirmed(&mut self, fields: &FieldHashes, at: DateTime<Utc>, in_flight: bool) {
+        self.in_flight = in_flight;
         self.unconfirmed_at = Some(at);
         if let Some(previous) = self.unconfirmed.replace(fields.clone()) {
             keep_overtaken(&mut self.unconfirmed_earlier, previous, fields);

@@ -6,12 +6,13 @@
 //! a live series whose instances read back cancelled, which the next pass would take for its
 //! user's cancellations (chaos run: a moved instance cancelled on every calendar).
 
-use super::http::GoogleClient;
+use super::http::{Call, GoogleClient};
 use super::items::stored_exceptions;
+use super::times::instance_id;
 use super::wire::WireEvent;
 use super::write_body::override_body;
 use super::writes::{events_call, instance_start, original_start, series_instance, to_json};
-use crate::domain::{Component, Event, EventStatus};
+use crate::domain::{Component, Event, EventStatus, EventTime};
 use crate::ports::ProviderError;
 use reqwest::Method;
 
@@ -24,7 +25,7 @@ pub(super) async fn restore_deleted(
     event: &Event,
     mut body: WireEvent,
 ) -> Result<WireEvent, ProviderError> {
-    let call = super::http::Call::get(&["calendars", calendar_id, "events", id]);
+    let call = Call::get(&["calendars", calendar_id, "events", id]);
     let current: WireEvent = match client.send(&call).await {
         Ok(reply) => reply.json("events.get")?,
         Err(ProviderError::NotFound) => return Err(ProviderError::PreconditionFailed),
@@ -67,7 +68,7 @@ async fn restore_overrides(
         let Some(original) = original_start(key, component) else {
             continue;
         };
-        let instance = super::times::instance_id(master_id, &original);
+        let instance = instance_id(master_id, &original);
         let call = events_call(Method::PATCH, calendar_id, Some(&instance))
             .json(to_json(&override_body(event, component))?);
         match client.send(&call).await {
@@ -88,17 +89,16 @@ async fn restore_instance(
     master: &Component,
     instance: &WireEvent,
 ) -> Result<(), ProviderError> {
-    let Some(instance_id) = instance.id.as_deref() else {
+    let Some(id) = instance.id.as_deref() else {
         return Ok(());
     };
     if !instance.is_cancelled() {
         return Ok(());
     }
-    let Some(start) = instance_start(master, master_id, instance_id) else {
+    let Some(start) = instance_start(master, master_id, id) else {
         return Ok(());
     };
-    let same =
-        |at: &crate::domain::EventTime| super::times::instance_id(master_id, at) == instance_id;
+    let same = |at: &EventTime| instance_id(master_id, at) == id;
     if master.recurrence.exdates.iter().any(same) {
         return Ok(());
     }
@@ -112,7 +112,7 @@ async fn restore_instance(
         Some(c) => c.clone(),
         None => series_instance(master, start),
     };
-    let call = events_call(Method::PATCH, calendar_id, Some(instance_id))
+    let call = events_call(Method::PATCH, calendar_id, Some(id))
         .json(to_json(&override_body(event, &component))?);
     client.send(&call).await.map(|_| ())
 }
