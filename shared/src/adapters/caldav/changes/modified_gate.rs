@@ -118,14 +118,24 @@ pub(crate) fn after_full_check(
         (GateTrust::Untested, Evidence::Moved) => GateTrust::Trusted,
         (known, _) => known,
     };
-    ModifiedGate {
+    let fresh = ModifiedGate {
         trust,
         // The value read *before* the report: a change landing between the two requests
         // is in the token or not, but it moves the next reading past this value either way.
         seen: Some(modified),
         settled: modified <= date - SETTLE_MARGIN_SECS,
         full_check_at: Some(date),
+    };
+    // An unsettled gate is never trusted, so the time of its full check says nothing. Keeping
+    // the stored one spares a state write (a DynamoDB transaction) per check until it settles.
+    match stored {
+        Some(stored) if !fresh.settled && same_but_for_its_time(stored, &fresh) => stored.clone(),
+        _ => fresh,
     }
+}
+
+fn same_but_for_its_time(stored: &ModifiedGate, fresh: &ModifiedGate) -> bool {
+    stored.trust == fresh.trust && stored.seen == fresh.seen && stored.settled == fresh.settled
 }
 
 /// Sends the gate request. Statuses that say "not this property here" read as a server

@@ -51,6 +51,16 @@ fn settled_needs_the_full_margin_before_the_reply_date() {
 }
 
 #[test]
+fn an_unsettled_value_read_again_leaves_the_stored_gate_as_it_was() {
+    let stored = after_full_check(None, reading(T, T), Evidence::Nothing);
+    let again = after_full_check(Some(&stored), reading(T, T + 1), Evidence::Nothing);
+    let settled = after_full_check(Some(&stored), reading(T, T + 2), Evidence::Nothing);
+    assert_eq!(again, stored);
+    assert!(settled.settled);
+    assert_eq!(settled.full_check_at, Some(T + 2));
+}
+
+#[test]
 fn an_untested_gate_is_not_trusted_even_when_settled() {
     let untested = gate(GateTrust::Untested, T, true, T + 10);
     assert!(!says_unchanged(Some(&untested), reading(T, T + 20)));
