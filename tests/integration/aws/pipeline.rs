@@ -161,7 +161,7 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
     // server's clock); until then a check may rightly store what it learnt.
     let calendars = [google.clone(), dav_id.clone()];
     let deadline = tokio::time::Instant::now() + WITHIN;
-    while !gate_settled(&stored_states(&world, &[dav_id.clone()]).await[0]) {
+    while !gate_settled(&stored_states(&world, std::slice::from_ref(&dav_id)).await[0]) {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the gate never settled"
@@ -177,7 +177,7 @@ async fn changes_cross_through_the_webhook_the_scheduler_and_the_sync_function()
     // A job naming only the Radicale calendar (its poll came due) asks Google nothing: the
     // Google calendar has checks of its own, and polling budgets are per calendar.
     world.google.log().clear();
-    poll(&world, &[dav_id.clone()]).await;
+    poll(&world, std::slice::from_ref(&dav_id)).await;
     assert_eq!(
         world.google.log().all().len(),
         0,
