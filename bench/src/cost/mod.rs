@@ -102,6 +102,8 @@ struct Report {
     simulated_minutes: usize,
     /// The scheduler's phase step of the polling scenarios.
     phase_step_secs: u64,
+    /// Its step for checks made at most once a tick (idle calendars).
+    sparse_step_secs: u64,
     memory_mb: BTreeMap<&'static str, u32>,
     memory_source: String,
     prices_checked_on: &'static str,
@@ -211,6 +213,7 @@ pub async fn run(args: CostArgs) -> anyhow::Result<()> {
         phase_step_secs: args
             .phase_step_secs
             .unwrap_or_else(|| SchedulePolicy::default().phase_step.as_secs()),
+        sparse_step_secs: SchedulePolicy::default().sparse_step.as_secs(),
         memory_mb: deployment.memory_mb.iter().copied().collect(),
         memory_source: deployment.source.clone(),
         prices_checked_on: prices::CHECKED_ON,

@@ -101,6 +101,42 @@ fn a_recently_changed_calendar_is_checked_every_4_seconds_and_idle_ones_every_mi
 }
 
 #[test]
+fn checks_made_once_a_tick_share_the_coarser_steps() {
+    let names: Vec<String> = (0..200).map(|n| format!("cal{n}")).collect();
+    let links: Vec<Link> = names
+        .chunks(2)
+        .enumerate()
+        .map(|(n, pair)| {
+            link(
+                &format!("l{n}"),
+                &format!("Pair {n}"),
+                &[&pair[0], &pair[1]],
+            )
+        })
+        .collect();
+    let active = BTreeMap::from([(calendar_id("cal0"), minute(10) - TimeDelta::minutes(2))]);
+    let plan = plan_tenant(
+        &tenant(),
+        &links,
+        &[],
+        &active,
+        minute(10),
+        &SchedulePolicy::default(),
+        false,
+    );
+    let idle_delays: BTreeSet<u64> = names[2..]
+        .iter()
+        .flat_map(|c| checks_of(&plan, c))
+        .map(|(delay, _)| delay)
+        .collect();
+    // 99 idle pairs, each checked once: on 5-s steps they would fill twelve delays.
+    assert_eq!(idle_delays, BTreeSet::from([0, 15, 30, 45]));
+    let fast = checks_of(&plan, "cal0");
+    assert_eq!(fast.len(), 15, "{fast:?}");
+    assert!(fast.windows(2).all(|w| w[1].0 - w[0].0 == 4), "{fast:?}");
+}
+
+#[test]
 fn the_adaptive_plan_keeps_a_tenant_within_one_check_per_calendar_per_15_seconds() {
     let names: Vec<String> = (0..4).map(|n| format!("c{n}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
