@@ -102,16 +102,22 @@ impl Side {
     /// modified at `seen_modified`: those neither the baseline nor our unconfirmed writes
     /// explain. Overtaken writes explain a value only while the item was not modified after
     /// our last attempt: a value of theirs that shows up in an item modified later was put
-    /// back by its user.
+    /// back by its user. Likewise the baseline, where an in-flight write changed it: that
+    /// write most likely arrived, so its old value in an item modified later is the user's.
     pub fn changes(
         &self,
         seen: &FieldHashes,
         seen_modified: Option<DateTime<Utc>>,
     ) -> BTreeSet<FieldKey> {
-        let earlier_count = match (seen_modified, self.unconfirmed_at) {
-            (Some(modified), Some(attempted)) => modified <= attempted + ATTEMPT_SLACK,
-            _ => true,
+        let modified_after_attempt = match (seen_modified, self.unconfirmed_at) {
+            (Some(modified), Some(attempted)) => modified > attempted + ATTEMPT_SLACK,
+            _ => false,
         };
+        let earlier_count = !modified_after_attempt;
+        let in_flight_landed = self
+            .unconfirmed
+            .as_ref()
+            .filter(|_| self.in_flight && modified_after_attempt);
         let written: Vec<&FieldHashes> = self
             .unconfirmed
             .iter()
@@ -123,7 +129,9 @@ impl Side {
             .chain(seen.keys())
             .filter(|key| {
                 let now = seen.get(*key);
-                self.fields.get(*key) != now && written.iter().all(|w| w.get(*key) != now)
+                let before = self.fields.get(*key);
+                let rewritten = in_flight_landed.is_some_and(|w| w.get(*key) != before);
+                (before != now || rewritten) && written.iter().all(|w| w.get(*key) != now)
             })
             .cloned()
             .collect()
