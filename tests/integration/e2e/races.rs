@@ -45,6 +45,8 @@ enum Interference {
     /// calsync's first create on the calendar never finishes: the pass is dropped there, as a
     /// worker killed mid-write is.
     HangCreates,
+    /// The same for its first update: the update is never sent.
+    HangUpdates,
 }
 
 /// Another client's write just before calsync's first update to one calendar.
@@ -83,7 +85,9 @@ impl Race {
                 self.observer.put(&resource.0, &edited).await;
             }
             Interference::Delete => self.observer.delete(&resource.0).await,
-            Interference::FailReads { .. } | Interference::HangCreates => {}
+            Interference::FailReads { .. }
+            | Interference::HangCreates
+            | Interference::HangUpdates => {}
         }
     }
 
@@ -114,8 +118,9 @@ impl Race {
 }
 
 impl Race {
-    /// One pass dropped at its first create on the race's calendar, after it committed what it
-    /// was about to write and before its own commit: a worker killed mid-write.
+    /// One pass dropped at its first create (or update, with HangUpdates) on the race's
+    /// calendar, after it committed what it was about to write and before its own commit: a
+    /// worker killed mid-write.
     async fn killed_pass(self: &Arc<Race>, calsync: &Calsync) {
         let connector = Arc::new(RacingConnector {
             real: ProviderConnector::default(),
@@ -125,7 +130,7 @@ impl Race {
         let options = PassOptions::default();
         let pass = service.run_pass(&options, &NoProgress);
         tokio::select! {
-            reports = pass => panic!("the pass ended without its create: {reports:#?}"),
+            reports = pass => panic!("the pass ended without its write: {reports:#?}"),
             () = self.hanging.notified() => {}
         }
     }
@@ -246,6 +251,12 @@ impl EventWriter for RacingProvider {
         event: &Event,
     ) -> Result<WriteOutcome, ProviderError> {
         let race = &self.race;
+        if matches!(race.interference, Interference::HangUpdates)
+            && calendar.id.as_str() == race.calendar
+        {
+            race.hanging.notify_one();
+            return std::future::pending().await;
+        }
         if calendar.id.as_str() == race.calendar && !race.fired.swap(true, Ordering::SeqCst) {
             race.interfere(id).await;
             let result = self.real.update(calendar, id, etag, event).await;
@@ -486,6 +497,34 @@ async fn a_worker_killed_after_its_intent_takes_nothing_for_deleted() {
     }
     calsync
         .sync_expecting_nothing("the killed pass's work is done")
+        .await;
+}
+
+/// A worker records its intent to update a copy and is killed before sending it. Its intent
+/// committed the check that found the edit, and the copy did not change: the next pass finds
+/// nothing new in either feed, yet must send the update (chaos run: copies on one calendar
+/// kept old values for good).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_a_killed_worker_never_sent_is_sent_by_the_next_pass() {
+    let kind = ServerKind::Radicale;
+    let (calsync, _a, b, event) = renamed_and_synced_once(kind, "unsent").await;
+    Race::new(&b, Interference::HangUpdates)
+        .killed_pass(&calsync)
+        .await;
+    let summary = |held: Held| held.get(&event).summary().map(str::to_string);
+    assert_eq!(
+        summary(Held::read(&b).await).as_deref(),
+        Some("Raced"),
+        "the killed pass sent nothing"
+    );
+    let pass = calsync.sync().await;
+    assert_eq!(pass.ops(&b).updated, 1, "{pass:#?}");
+    assert_eq!(
+        summary(Held::read(&b).await).as_deref(),
+        Some("Raced and renamed")
+    );
+    calsync
+        .sync_expecting_nothing("the update is confirmed")
         .await;
 }
 

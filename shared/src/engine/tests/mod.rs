@@ -3,4 +3,5 @@
 
 mod properties;
 mod scenarios;
+mod side_changes;
 mod world;

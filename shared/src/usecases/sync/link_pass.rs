@@ -194,8 +194,12 @@ impl LinkPass<'_> {
         if plan.ops.is_empty() {
             return Ok(());
         }
+        // A pass under way, not yet a success: should its worker be killed, the next pass
+        // over the link is not skipped as quiet (the checks this intent commits found
+        // nothing new then) and looks at what this one left unconfirmed.
         let status = LinkStatus {
             version: self.status.version + 1,
+            last_run: Some(self.scope.checker.now),
             ..self.status.clone()
         };
         // The intent binds the items this pass's checks found and the copies earlier rounds

@@ -60,6 +60,28 @@ fn a_copy_deleted_after_a_killed_worker_wrote_the_newest_version_to_it_stays_del
     assert!(world.events("cb").is_empty(), "the copy stays deleted");
 }
 
+/// A worker recorded an update of a copy and was killed before sending it. Its intent took
+/// the change it carries out of the feeds (the checks went with it), and the copy did not
+/// change, so no feed shows anything of that event again: the next pass must look at it
+/// anyway (chaos run: copies on one calendar kept old values for good).
+#[test]
+fn an_update_a_killed_worker_never_sent_is_sent_by_the_next_pass() {
+    let (mut world, copy) = World::synced_pair();
+    let original = RemoteId("a1.ics".into());
+    world.user_edit("ca", &original, 1, |m| m.summary = Some("Second".into()));
+    world.pass_killed(false);
+    assert_eq!(
+        world.calendars[&cal("cb")][&copy].1.summary(),
+        Some("Dentist"),
+        "the killed worker sent nothing"
+    );
+    world.settle_down(3);
+    assert_eq!(
+        world.calendars[&cal("cb")][&copy].1.summary(),
+        Some("Second")
+    );
+}
+
 /// A worker wrote an edit to a copy and was killed before its commit; the copy's user, who
 /// saw that edit, puts the old value back. The copy now holds what calsync had confirmed
 /// before, but it was modified after calsync's write: that is the user's edit, not a write
