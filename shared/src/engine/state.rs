@@ -3,7 +3,7 @@
 //! each member calendar what it was bound to at which ETag.
 
 use crate::domain::{
-    CalendarId, ContentHash, Etag, Event, Field, FieldHashes, FieldKey, OriginKey, RemoteId,
+    CalendarId, ContentHash, Etag, Event, FieldHashes, FieldKey, OriginKey, RemoteId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -102,26 +102,16 @@ impl Side {
     /// modified at `seen_modified`: those neither the baseline nor our unconfirmed writes
     /// explain. Overtaken writes explain a value only while the item was not modified after
     /// our last attempt: a value of theirs that shows up in an item modified later was put
-    /// back by its user. Likewise the baseline, where an in-flight write changed a field of
-    /// the master other than its recurrence: that write most likely arrived, so its old value
-    /// in an item modified later is the user's. (Every provider writes those fields in one
-    /// request, the first of an update; recurrence exceptions and overrides may follow in
-    /// later ones, so a write cut short after its first request leaves their old values with
-    /// a new modification time.)
+    /// back by its user.
     pub fn changes(
         &self,
         seen: &FieldHashes,
         seen_modified: Option<DateTime<Utc>>,
     ) -> BTreeSet<FieldKey> {
-        let modified_after_attempt = match (seen_modified, self.unconfirmed_at) {
-            (Some(modified), Some(attempted)) => modified > attempted + ATTEMPT_SLACK,
-            _ => false,
+        let earlier_count = match (seen_modified, self.unconfirmed_at) {
+            (Some(modified), Some(attempted)) => modified <= attempted + ATTEMPT_SLACK,
+            _ => true,
         };
-        let earlier_count = !modified_after_attempt;
-        let in_flight_landed = self
-            .unconfirmed
-            .as_ref()
-            .filter(|_| self.in_flight && modified_after_attempt);
         let written: Vec<&FieldHashes> = self
             .unconfirmed
             .iter()
@@ -133,10 +123,7 @@ impl Side {
             .chain(seen.keys())
             .filter(|key| {
                 let now = seen.get(*key);
-                let before = self.fields.get(*key);
-                let rewritten = written_in_one_request(key)
-                    && in_flight_landed.is_some_and(|w| w.get(*key) != before);
-                (before != now || rewritten) && written.iter().all(|w| w.get(*key) != now)
+                self.fields.get(*key) != now && written.iter().all(|w| w.get(*key) != now)
             })
             .cloned()
             .collect()
@@ -150,12 +137,6 @@ impl Side {
             keep_overtaken(&mut self.unconfirmed_earlier, previous, fields);
         }
     }
-}
-
-/// Whether every provider writes `key` with the first request of an update (see
-/// [`Side::changes`]).
-fn written_in_one_request(key: &FieldKey) -> bool {
-    matches!(key, FieldKey::Master(field) if *field != Field::Recurrence)
 }
 
 /// Adds `previous` to the overtaken unconfirmed writes unless it is the same as `now`,

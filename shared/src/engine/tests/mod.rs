@@ -3,5 +3,4 @@
 
 mod properties;
 mod scenarios;
-mod side_changes;
 mod world;

@@ -82,30 +82,6 @@ fn an_update_a_killed_worker_never_sent_is_sent_by_the_next_pass() {
     );
 }
 
-/// A worker wrote an edit to a copy and was killed before its commit; the copy's user, who
-/// saw that edit, puts the old value back. The copy now holds what calsync had confirmed
-/// before, but it was modified after calsync's write: that is the user's edit, not a write
-/// that never arrived (chaos run: a time zone put back on Xandikos was lost, and the old
-/// value it held stayed on one calendar only).
-#[test]
-fn a_value_put_back_after_a_killed_worker_wrote_its_edit_is_the_users_edit() {
-    let (mut world, copy) = World::synced_pair();
-    let original = RemoteId("a1.ics".into());
-    world.user_edit("ca", &original, 1, |m| m.summary = Some("Second".into()));
-    world.pass_killed(true);
-    assert_eq!(
-        world.calendars[&cal("cb")][&copy].1.summary(),
-        Some("Second"),
-        "the killed worker's write reached cb"
-    );
-    world.user_edit("cb", &copy, 5, |m| m.summary = Some("Dentist".into()));
-    world.settle_down(4);
-    for (calendar, id) in [("ca", &original), ("cb", &copy)] {
-        let held = world.calendars[&cal(calendar)][id].1.summary();
-        assert_eq!(held, Some("Dentist"), "{calendar}");
-    }
-}
-
 /// Two writes to a copy were refused in a row (neither stored) before it was read again; its
 /// user then puts the title back to the value of the first. That is the user's edit, made
 /// after calsync's last attempt, not calsync's first write surfacing late (chaos run: a
