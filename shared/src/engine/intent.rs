@@ -60,8 +60,8 @@ pub(crate) fn mark_unconfirmed(
                 side.mark_unconfirmed(fields, at, in_flight);
             }
             // Looked at again next pass until the write is confirmed: a write that never
-            // arrived changes nothing a feed would show, and the change it carried is
-            // already consumed (the intent commits the checks that found it).
+            // arrived (cut off with its worker, or failed) changes nothing a feed would
+            // show, and the change it carried went with the checks that found it.
             shadow.pending = true;
         }
         Operation::Delete { .. } => {}

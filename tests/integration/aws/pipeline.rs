@@ -361,12 +361,11 @@ async fn poll(world: &AwsWorld, calendars: &[CalendarId]) -> JobDone {
     world
         .services()
         .runner
-        .run(&Job::Sync {
-            tenant: world.tenant.clone(),
-            calendars: calendars.to_vec(),
-            reason: SyncReason::Poll,
-            cursors: Default::default(),
-        })
+        .run(&Job::sync(
+            world.tenant.clone(),
+            calendars.to_vec(),
+            SyncReason::Poll,
+        ))
         .await
         .unwrap()
 }
